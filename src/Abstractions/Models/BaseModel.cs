@@ -1,0 +1,89 @@
+using Kiln.Optim;
+using Kiln.Structures;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Kiln.Models;
+
+/// <summary>
+/// MMEngine's <c>BaseModel</c>: one <see cref="Forward"/> with three modes, and the train/val/test steps the
+/// loops call. Subclasses implement <see cref="Forward"/>; the steps are virtual for models with unusual
+/// training (a GAN's two optimizers).
+/// </summary>
+public abstract class BaseModel : nn.Module
+{
+    protected BaseModel(string name, BaseDataPreprocessor? dataPreprocessor) : base(name)
+    {
+        DataPreprocessor = dataPreprocessor ?? new BaseDataPreprocessor();
+        register_module("data_preprocessor", DataPreprocessor);
+    }
+
+    /// <summary>Stacks, normalises and moves each batch before <see cref="Forward"/>.</summary>
+    public BaseDataPreprocessor DataPreprocessor { get; }
+
+    /// <summary>The network. <paramref name="inputs"/> is the preprocessed batch.</summary>
+    public abstract ModelOutput Forward(Tensor inputs, IReadOnlyList<DataSample> dataSamples, ForwardMode mode);
+
+    /// <summary>
+    /// One optimisation step (base_model.py: train_step):
+    /// 1. preprocess the batch; 2. forward in loss mode; 3. <see cref="ParseLosses"/>;
+    /// 4. <see cref="IOptimWrapper.UpdateParams"/>. Returns plain log values, so no tensor leaves the iteration.
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, double> TrainStep(DataBatch batch, IOptimWrapper optimWrapper)
+    {
+        var data = DataPreprocessor.Forward(batch, training: true);
+        var losses = Forward(data.Inputs, data.DataSamples, ForwardMode.Loss).Losses
+            ?? throw new KilnException($"{GetType().Name}.Forward returned no losses in loss mode.");
+        var (loss, logVars) = ParseLosses(losses);
+        optimWrapper.UpdateParams(loss);
+        return logVars;
+    }
+
+    /// <summary>Predictions for one validation batch (no gradients).</summary>
+    public virtual IReadOnlyList<DataSample> ValStep(DataBatch batch) => Predict(batch);
+
+    /// <summary>Predictions for one test batch (no gradients).</summary>
+    public virtual IReadOnlyList<DataSample> TestStep(DataBatch batch) => Predict(batch);
+
+    private IReadOnlyList<DataSample> Predict(DataBatch batch)
+    {
+        using var noGrad = no_grad();
+        var data = DataPreprocessor.Forward(batch, training: false);
+        return Forward(data.Inputs, data.DataSamples, ForwardMode.Predict).Predictions
+            ?? throw new KilnException($"{GetType().Name}.Forward returned no predictions in predict mode.");
+    }
+
+    /// <summary>
+    /// MMEngine's <c>parse_losses</c>: each value is averaged; the total loss is the sum of the values whose key
+    /// contains "loss"; log values are <c>loss</c> first, then every key in order. All log values leave the device
+    /// in one copy rather than one synchronisation per key.
+    /// </summary>
+    public virtual (Tensor Loss, IReadOnlyDictionary<string, double> LogVars) ParseLosses(IReadOnlyDictionary<string, Tensor> losses)
+    {
+        var names = new List<string>(losses.Count + 1) { "loss" };
+        var means = new List<Tensor>(losses.Count + 1);
+        Tensor? total = null;
+        foreach (var (name, value) in losses)
+        {
+            var mean = value.mean();
+            names.Add(name);
+            means.Add(mean);
+            if (name.Contains("loss", StringComparison.Ordinal)) total = total is null ? mean : total + mean;
+        }
+        total ??= zeros(1, device: means.Count > 0 ? means[0].device : CPU).sum();
+        means.Insert(0, total);
+        using var noGrad = no_grad();
+        var values = stack(means.Select(m => m.detach().to(float64)).ToArray()).cpu().data<double>().ToArray();
+        var logVars = new Dictionary<string, double>(names.Count);
+        for (int i = 0; i < names.Count; i++) logVars[names[i]] = values[i];
+        return (total, logVars);
+    }
+
+    /// <summary>Moves the model and its preprocessor's target device.</summary>
+    public BaseModel MoveTo(Device device)
+    {
+        this.to(device);
+        DataPreprocessor.Device = device;
+        return this;
+    }
+}
