@@ -23,6 +23,7 @@ internal sealed class PickleReader
     private static readonly HashSet<string> AllowedGlobals =
     [
         "collections.OrderedDict",
+        "collections.Counter",
         "torch._utils._rebuild_tensor",
         "torch._utils._rebuild_tensor_v2",
         "torch._utils._rebuild_parameter",
@@ -159,6 +160,18 @@ internal sealed class PickleReader
                 }
 
                 return od;
+            case "collections.Counter":
+                // MMEngine's MultiStepLR keeps milestones in a Counter; it reads back as a plain dict.
+                var counter = new PyDict();
+                if (args.Length == 1 && args[0] is PyDict counts)
+                {
+                    foreach (var (k, v) in counts)
+                    {
+                        counter[k] = v;
+                    }
+                }
+
+                return counter;
             case "torch._utils._rebuild_tensor_v2":
             case "torch._utils._rebuild_tensor":
                 // _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])

@@ -173,7 +173,7 @@ internal sealed class PickleWriter
         var pairs = entries switch
         {
             PyDict d => d.Select(kv => (Key: (object?)kv.Key, kv.Value)).ToList(),
-            IDictionary d => d.Cast<DictionaryEntry>().Select(e => (Key: (object?)e.Key, e.Value)).ToList(),
+            IDictionary d => d.Keys.Cast<object?>().Select(k => (Key: k, Value: k is null ? null : d[k])).ToList(),
             _ => [],
         };
 
