@@ -52,8 +52,11 @@ public interface IRunnerContext
     /// <summary>The optimizer wrapper, once training has built it.</summary>
     IOptimWrapper? OptimWrapper { get; }
 
-    /// <summary>Saves a checkpoint of the current state to <c>Path.Combine(directory, fileName)</c>, atomically.</summary>
-    void SaveCheckpoint(string directory, string fileName, bool saveOptimizer = true, bool saveParamScheduler = true);
+    /// <summary>
+    /// Saves a checkpoint of the current state to <c>Path.Combine(directory, fileName)</c>, atomically.
+    /// <paramref name="byEpoch"/> records the next epoch to run (<c>meta.epoch = epoch + 1</c>), else the next iteration.
+    /// </summary>
+    void SaveCheckpoint(string directory, string fileName, bool saveOptimizer = true, bool saveParamScheduler = true, bool byEpoch = true);
 
     /// <summary>Asks the training loop to stop after the current iteration (MMEngine's <c>stop_training</c>).</summary>
     void RequestStop();

@@ -26,11 +26,9 @@ public class BaseDataPreprocessor : nn.Module
         return new PreprocessedBatch(inputs, DataSamplesOf(batch));
     }
 
-    /// <summary>Stacks per-sample tensors along a new batch dimension; a batch already stacked passes through.</summary>
+    /// <summary>Stacks per-sample tensors along a new batch dimension.</summary>
     protected static Tensor StackInputs(DataBatch batch)
     {
-        if (batch.Inputs.Count == 1 && batch.Inputs[0] is Tensor { } single && batch.DataSamples.Count != 1)
-            return single;
         var tensors = new Tensor[batch.Inputs.Count];
         for (int i = 0; i < tensors.Length; i++)
             tensors[i] = batch.Inputs[i] as Tensor
