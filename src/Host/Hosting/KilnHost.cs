@@ -1,0 +1,27 @@
+using Kiln.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Kiln.Hosting;
+
+/// <summary>Creates the generic host every <c>kiln</c> command runs in: MMEngine-format logging, plugins, registries.</summary>
+public static class KilnHost
+{
+    public static IHost Create(Action<KilnHostOptions>? configure = null, TextWriter? console = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+            DisableDefaults = true,
+        });
+        var provider = new MMLoggerProvider(LogLevel.Information, console);
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Logging.AddProvider(provider);
+        builder.Services.AddSingleton(provider);
+        builder.Services.AddKiln(configure);
+        return builder.Build();
+    }
+}

@@ -1,0 +1,91 @@
+using System.Reflection;
+using Kiln.Registry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+using McMasterLoader = McMaster.NETCore.Plugins.PluginLoader;
+
+namespace Kiln.Plugins;
+
+/// <summary>
+/// Finds plugin folders and loads each in its own load context. A plugin folder holds
+/// <c>&lt;Assembly&gt;.dll</c> and its <c>&lt;Assembly&gt;.deps.json</c>; the host shares exactly
+/// <c>Kiln.Abstractions</c>, <c>TorchSharp</c> and the <c>Microsoft.Extensions.*.Abstractions</c> assemblies with
+/// plugins (DESIGN.md), so a plugin's model is a host <c>nn.Module</c> while its other dependencies stay private.
+/// </summary>
+public static class PluginLoader
+{
+    /// <summary>The types whose assemblies plugins share with the host.</summary>
+    private static readonly Type[] SharedTypes =
+    [
+        typeof(IKilnPlugin), typeof(torch), typeof(IServiceCollection), typeof(ILogger),
+    ];
+
+    /// <summary>The plugin folders the host loads: <c>plugins/</c> beside the executable, then <paramref name="extraRoots"/>.</summary>
+    public static IReadOnlyList<string> DefaultRoots(IEnumerable<string> extraRoots)
+    {
+        var roots = new List<string> { Path.Combine(AppContext.BaseDirectory, "plugins") };
+        if (Environment.GetEnvironmentVariable("KILN_PLUGINS") is { Length: > 0 } env)
+            roots.AddRange(env.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+        roots.AddRange(extraRoots);
+        return roots;
+    }
+
+    /// <summary>
+    /// Every plugin entry assembly under <paramref name="roots"/>: a root is either a plugin folder itself or a
+    /// folder of plugin folders. A root named explicitly that does not exist is an error; the default one may be absent.
+    /// </summary>
+    public static IReadOnlyList<string> Discover(IReadOnlyList<string> roots)
+    {
+        var found = new List<string>();
+        for (int i = 0; i < roots.Count; i++)
+        {
+            string root = Path.GetFullPath(roots[i]);
+            if (!System.IO.Directory.Exists(root))
+            {
+                if (i == 0) continue;
+                throw new KilnException($"plugin folder '{roots[i]}' does not exist (from --plugins or KILN_PLUGINS).");
+            }
+            if (EntryAssemblyIn(root) is { } direct) { found.Add(direct); continue; }
+            foreach (var dir in System.IO.Directory.GetDirectories(root).Order(StringComparer.Ordinal))
+                if (EntryAssemblyIn(dir) is { } entry) found.Add(entry);
+        }
+        return found.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>The dll in <paramref name="dir"/> that has a matching <c>.deps.json</c> and is not a shared assembly.</summary>
+    private static string? EntryAssemblyIn(string dir) =>
+        System.IO.Directory.GetFiles(dir, "*.deps.json")
+            .Select(deps => Path.Combine(dir, Path.GetFileName(deps)[..^".deps.json".Length] + ".dll"))
+            .FirstOrDefault(File.Exists);
+
+    /// <summary>Loads one plugin assembly and creates its <see cref="IKilnPlugin"/> entry.</summary>
+    public static LoadedPlugin Load(string assemblyPath)
+    {
+        var loader = McMasterLoader.CreateFromAssemblyFile(assemblyPath, SharedTypes, c => c.PreferSharedTypes = true);
+        Assembly assembly;
+        try
+        {
+            assembly = loader.LoadDefaultAssembly();
+        }
+        catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException)
+        {
+            throw new KilnException($"plugin '{assemblyPath}' could not be loaded: {e.Message}", e);
+        }
+        var entryTypes = SafeTypes(assembly).Where(t => typeof(IKilnPlugin).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false }).ToList();
+        if (entryTypes.Count != 1)
+            throw new KilnException(
+                $"plugin '{assemblyPath}' must have exactly one class implementing IKilnPlugin; found {entryTypes.Count}" +
+                (entryTypes.Count > 1 ? $" ({string.Join(", ", entryTypes.Select(t => t.FullName))})." : ". Did it reference a different Kiln.Abstractions?"));
+        var entry = (IKilnPlugin)Activator.CreateInstance(entryTypes[0])!;
+        string version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+            ?? assembly.GetName().Version?.ToString() ?? "0.0.0";
+        return new LoadedPlugin(assembly.GetName().Name!, entry.Scope, version, Path.GetDirectoryName(Path.GetFullPath(assemblyPath))!, assembly, entry);
+    }
+
+    internal static IEnumerable<Type> SafeTypes(Assembly assembly)
+    {
+        try { return assembly.GetTypes(); }
+        catch (ReflectionTypeLoadException e) { return e.Types.OfType<Type>(); }
+    }
+}

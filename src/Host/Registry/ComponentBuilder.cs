@@ -1,0 +1,88 @@
+using System.Reflection;
+using Kiln.Config;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kiln.Registry;
+
+/// <summary>
+/// Builds components from config dicts (MMEngine's <c>build_from_cfg</c>):
+/// 1. merge default args under the config (the config wins);
+/// 2. pop <c>_scope_</c> and switch the default scope for this build and every nested build;
+/// 3. redirect to the default scope's registry in this registry's tree, as MMEngine's
+///    <c>switch_scope_and_registry</c> does (falling back to the asked registry with a warning);
+/// 4. resolve <c>type</c>; 5. bind the remaining keys to a constructor (<see cref="ParameterBinder"/>).
+/// </summary>
+public sealed class ComponentBuilder(RegistryTree tree, IServiceProvider services, ILogger<ComponentBuilder>? logger = null)
+    : IComponentBuilder
+{
+    private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
+
+    public IServiceProvider Services => services;
+
+    public RegistryTree Tree => tree;
+
+    public object Build(string registry, ConfigDict cfg, IReadOnlyDictionary<string, object?>? defaultArgs = null, string? keyPath = null)
+    {
+        string path = keyPath ?? registry;
+        var args = new ConfigDict(cfg);
+        if (defaultArgs is not null)
+            foreach (var (k, v) in defaultArgs) args.SetDefault(k, v);
+
+        var scope = args.Pop("_scope_");
+        if (scope is not null and not string)
+            throw new KilnException($"{path}._scope_ must be a scope name string, not {ConfigFormatter.Format(scope)}; scopes: {string.Join(", ", tree.Scopes)}.");
+        using var _ = DefaultScope.Overwrite((string?)scope);
+
+        var node = ResolveNode(registry, path);
+        var typeValue = args.Pop("type")
+            ?? throw new KilnException($"{path}: the dict must contain the key \"type\" naming a component of the {node.Scope}::{registry} registry (got keys: {string.Join(", ", cfg.Keys)}).");
+        if (typeValue is not string typeName)
+            throw new KilnException($"{path}.type must be a string naming a registered component, not {ConfigFormatter.Format(typeValue)}.");
+
+        var registration = node.Get(typeName) ?? throw NotRegistered(typeName, node, path);
+        try
+        {
+            return registration.Factory is { } factory
+                ? factory(this, args)
+                : ParameterBinder.Construct(registration.Type!, args, this, path);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is KilnException inner)
+        {
+            throw new KilnException($"{path} ({typeName}): {inner.Message}", inner);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is ArgumentException or InvalidOperationException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new KilnException($"{path} ({typeName}): {e.InnerException!.Message}", e.InnerException);
+        }
+    }
+
+    private Registry ResolveNode(string registry, string path)
+    {
+        var root = tree[registry];
+        if (DefaultScope.Name is not { } scope) return root;
+        if (root.SearchChild(scope) is { } node) return node;
+        _logger.LogWarning("{Path}: failed to search registry with scope \"{Scope}\" in the \"{Registry}\" registry tree; the {Root} scope is used. Loaded scopes: {Scopes}.",
+            path, scope, registry, RegistryTree.RootScope, string.Join(", ", tree.Scopes));
+        return root;
+    }
+
+    private static KilnException NotRegistered(string typeName, Registry node, string path)
+    {
+        var visible = node.VisibleNames().ToList();
+        var closest = NameSuggester.Closest(typeName, visible);
+        string hint = closest.Count > 0 ? $" Did you mean {string.Join(", ", closest.Select(c => $"'{c}'"))}?" : "";
+        string listed = visible.Count <= 40 ? string.Join(", ", visible) : string.Join(", ", visible.Take(40)) + $", … ({visible.Count} in all)";
+        return new KilnException(
+            $"{path}.type: '{typeName}' is not in the {node.Scope}::{node.Name} registry.{hint} " +
+            $"Registered names visible from scope '{node.Scope}': {listed}. " +
+            "Use 'scope.Name' for a component of another plugin, and 'kiln plugins list' to see the loaded plugins.");
+    }
+
+    /// <summary>A service from the container, or null.</summary>
+    internal object? GetService(Type type) => services.GetService(type);
+
+    /// <summary>Creates an instance with all parameters from the container.</summary>
+    public T Create<T>() where T : notnull => ActivatorUtilities.CreateInstance<T>(services);
+}

@@ -1,0 +1,108 @@
+using System.Reflection;
+using System.Text;
+using Kiln.Config;
+
+namespace Kiln.Registry;
+
+/// <summary>
+/// Binds config keys to constructor parameters: <c>num_classes</c> → <c>numClasses</c>, converting values
+/// (<see cref="ValueConverter"/>) and building nested components where a parameter's type belongs to a registry.
+/// Parameters the config does not give come from the service container, then from their defaults. A key that
+/// no parameter takes is an error naming it and the keys that would be valid.
+/// </summary>
+internal static class ParameterBinder
+{
+    public static object Construct(Type type, ConfigDict args, ComponentBuilder builder, string path)
+    {
+        var constructors = type.GetConstructors(BindingFlags.Public | BindingFlags.Instance)
+            .OrderByDescending(c => c.GetParameters().Count(p => args.ContainsKey(SnakeCase(p.Name!))))
+            .ThenByDescending(c => c.GetParameters().Length)
+            .ToList();
+        if (constructors.Count == 0)
+            throw new KilnException($"{path}: {type.Name} has no public constructor to build it with.");
+
+        KilnException? firstError = null;
+        foreach (var ctor in constructors)
+        {
+            var (values, error) = TryBind(ctor, args, builder, path);
+            if (error is null) return ctor.Invoke(values);
+            firstError ??= error;
+        }
+        throw firstError!;
+    }
+
+    private static (object?[] Values, KilnException? Error) TryBind(ConstructorInfo ctor, ConfigDict args, ComponentBuilder builder, string path)
+    {
+        var parameters = ctor.GetParameters();
+        var values = new object?[parameters.Length];
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        string typeName = ctor.DeclaringType!.Name;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            var p = parameters[i];
+            string key = SnakeCase(p.Name!);
+            if (args.TryGetValue(key, out var raw))
+            {
+                used.Add(key);
+                values[i] = ValueConverter.Convert(raw, p.ParameterType, builder, $"{path}.{key}");
+            }
+            else if (!IsConfigValueType(p.ParameterType) && builder.GetService(p.ParameterType) is { } service)
+            {
+                values[i] = service;
+            }
+            else if (p.HasDefaultValue)
+            {
+                values[i] = p.DefaultValue;
+            }
+            else
+            {
+                return (values, new KilnException(
+                    $"{path}: {typeName} needs '{key}' ({FriendlyName(p.ParameterType)}), which the config does not give. " +
+                    $"Keys {typeName} takes: {DescribeKeys(parameters)}."));
+            }
+        }
+        var unknown = args.Keys.Where(k => !used.Contains(k)).ToList();
+        if (unknown.Count > 0)
+        {
+            var valid = parameters.Select(p => SnakeCase(p.Name!)).ToList();
+            var hints = unknown.Select(u => NameSuggester.Closest(u, valid, 1) is [var c] ? $"'{u}' (did you mean '{c}'?)" : $"'{u}'");
+            return (values, new KilnException(
+                $"{path}: {typeName} does not take {string.Join(", ", hints)}. Keys {typeName} takes: {DescribeKeys(parameters)}."));
+        }
+        return (values, null);
+    }
+
+    private static bool IsConfigValueType(Type t)
+    {
+        t = Nullable.GetUnderlyingType(t) ?? t;
+        return t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(ConfigDict) || t.IsArray
+            || (t.IsGenericType && t.GetGenericTypeDefinition() is var g && (g == typeof(IReadOnlyList<>) || g == typeof(List<>) || g == typeof(IList<>)));
+    }
+
+    private static string DescribeKeys(ParameterInfo[] parameters) =>
+        string.Join(", ", parameters.Where(p => IsConfigValueType(p.ParameterType) || ValueConverter.RegistryFor(p.ParameterType) is not null)
+            .Select(p => p.HasDefaultValue ? $"{SnakeCase(p.Name!)}={ConfigFormatter.Format(p.DefaultValue)}" : SnakeCase(p.Name!)));
+
+    internal static string FriendlyName(Type t) =>
+        Nullable.GetUnderlyingType(t) is { } u ? FriendlyName(u) + "?"
+        : t.IsGenericType ? $"{t.Name[..t.Name.IndexOf('`')]}<{string.Join(", ", t.GetGenericArguments().Select(FriendlyName))}>"
+        : t.Name;
+
+    /// <summary><c>numClasses</c> → <c>num_classes</c>; <c>topK</c> → <c>top_k</c>.</summary>
+    public static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 4);
+        for (int i = 0; i < name.Length; i++)
+        {
+            char c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1]) && char.IsUpper(name[i - 1]))))
+                    sb.Append('_');
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,75 @@
+using System.Reflection;
+
+namespace Kiln.Registry;
+
+/// <summary>
+/// The host's root registries (all 23 of <see cref="Registries.All"/>) in scope <see cref="RootScope"/>, with one
+/// child per plugin scope in every one of them, as MMEngine's downstream repos create one child per root registry.
+/// </summary>
+public sealed class RegistryTree
+{
+    /// <summary>The root scope. It is MMEngine's, so <c>default_scope='mmengine'</c> and <c>mmengine.X</c> keep working.</summary>
+    public const string RootScope = "mmengine";
+
+    private readonly Dictionary<string, Registry> _roots;
+
+    public RegistryTree()
+    {
+        _roots = Registries.All.ToDictionary(n => n, n => new Registry(n, RootScope, null), StringComparer.Ordinal);
+    }
+
+    /// <summary>The root registry called <paramref name="name"/>.</summary>
+    public Registry this[string name] => _roots.TryGetValue(name, out var r)
+        ? r
+        : throw new KilnException($"there is no '{name}' registry; registries: {string.Join(", ", Registries.All)}.");
+
+    /// <summary>Scopes in the tree: the root scope first, then plugin scopes in the order they were added.</summary>
+    public IReadOnlyList<string> Scopes => [RootScope, .. _roots[Registries.Models].Children.Keys];
+
+    /// <summary>Adds a child registry with <paramref name="scope"/> under every root; returns a registrar for it.</summary>
+    public IPluginRegistrar AddScope(string scope)
+    {
+        if (scope == RootScope || _roots[Registries.Models].Children.ContainsKey(scope))
+            throw new KilnException($"scope '{scope}' is already taken (scopes: {string.Join(", ", Scopes)}); each plugin needs its own scope.");
+        foreach (var root in _roots.Values) _ = new Registry(root.Name, scope, root);
+        return new Registrar(this, scope);
+    }
+
+    /// <summary>A registrar for the root scope, where the host's own components go.</summary>
+    public IPluginRegistrar RootRegistrar() => new Registrar(this, RootScope);
+
+    /// <summary>The node of <paramref name="registry"/> for <paramref name="scope"/>.</summary>
+    public Registry Node(string registry, string scope) =>
+        this[registry].SearchChild(scope) ?? throw new KilnException($"scope '{scope}' is not loaded; scopes: {string.Join(", ", Scopes)}.");
+
+    /// <summary>How many components are registered under <paramref name="scope"/> across all registries.</summary>
+    public int CountComponents(string scope) => _roots.Values.Sum(r => r.SearchChild(scope)?.Modules.Count ?? 0);
+
+    /// <summary>Registers every class in <paramref name="types"/> that carries <see cref="RegisterAttribute"/>.</summary>
+    public static int RegisterAttributed(IPluginRegistrar registrar, IEnumerable<Type> types)
+    {
+        int count = 0;
+        foreach (var type in types)
+            foreach (var attribute in type.GetCustomAttributes<RegisterAttribute>(inherit: false))
+            {
+                registrar.Register(attribute.Registry, type, attribute.Name, attribute.Force);
+                count++;
+            }
+        return count;
+    }
+
+    private sealed class Registrar(RegistryTree tree, string scope) : IPluginRegistrar
+    {
+        public string Scope => scope;
+
+        public void Register(string registry, Type type, string? name = null, bool force = false)
+        {
+            if (type.IsAbstract || type.IsInterface)
+                throw new KilnException($"{type.FullName} is abstract and cannot be registered in the {registry} registry.");
+            tree.Node(registry, scope).Add(new Registration(name ?? type.Name, scope, registry, type, null), force);
+        }
+
+        public void Register(string registry, string name, ComponentFactory factory, bool force = false) =>
+            tree.Node(registry, scope).Add(new Registration(name, scope, registry, null, factory), force);
+    }
+}
