@@ -1,0 +1,60 @@
+namespace Kiln.Logging;
+
+/// <summary>
+/// MMEngine's <c>MessageHub</c>: scalar histories and runtime info shared by the loop, hooks and models.
+/// One per Runner (not a process-wide singleton, so two runners in one process never share state).
+/// </summary>
+public sealed class MessageHub : IMessageHub
+{
+    private readonly Dictionary<string, HistoryBuffer> _scalars = new(StringComparer.Ordinal);
+    private readonly List<string> _scalarOrder = [];
+    private readonly Dictionary<string, object?> _info = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> _resumedKeys = new(StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, IHistoryBuffer> LogScalars =>
+        _scalarOrder.ToDictionary(k => k, k => (IHistoryBuffer)_scalars[k], StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, object?> RuntimeInfo => _info;
+
+    /// <summary>Whether each key is saved in checkpoints (MMEngine's <c>_resumed_keys</c>).</summary>
+    public IReadOnlyDictionary<string, bool> ResumedKeys => _resumedKeys;
+
+    public void UpdateScalar(string key, double value, int count = 1, bool resumed = true)
+    {
+        SetResumed(key, resumed);
+        if (!_scalars.TryGetValue(key, out var buffer))
+        {
+            buffer = new HistoryBuffer();
+            _scalars.Add(key, buffer);
+            _scalarOrder.Add(key);
+        }
+        buffer.Update(value, count);
+    }
+
+    public void UpdateInfo(string key, object? value, bool resumed = true)
+    {
+        SetResumed(key, resumed);
+        _info[key] = value;
+    }
+
+    public IHistoryBuffer GetScalar(string key) => _scalars.TryGetValue(key, out var b)
+        ? b
+        : throw new KeyNotFoundException($"'{key}' is not a logged scalar; logged: {string.Join(", ", _scalarOrder)}.");
+
+    public bool TryGetScalar(string key, out IHistoryBuffer buffer)
+    {
+        bool found = _scalars.TryGetValue(key, out var b);
+        buffer = b!;
+        return found;
+    }
+
+    public object? GetInfo(string key) => _info.GetValueOrDefault(key);
+
+    /// <summary>MMEngine asserts a key's <c>resumed</c> flag never changes; so do we.</summary>
+    private void SetResumed(string key, bool resumed)
+    {
+        if (_resumedKeys.TryGetValue(key, out var existing) && existing != resumed)
+            throw new InvalidOperationException($"message hub key '{key}' was logged with resumed={existing}; it cannot change to {resumed}.");
+        _resumedKeys[key] = resumed;
+    }
+}

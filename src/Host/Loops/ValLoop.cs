@@ -1,0 +1,64 @@
+using Kiln.Data;
+using Kiln.Evaluation;
+using Kiln.Hooks;
+using Kiln.Registry;
+using TorchSharp;
+
+namespace Kiln.Loops;
+
+/// <summary>
+/// MMEngine's <c>ValLoop</c> and <c>TestLoop</c> (runner/loops.py): one pass without gradients, each batch's
+/// predictions to the evaluator, then the metrics to the hooks. <see cref="Mode"/> picks the hook stages.
+/// </summary>
+[Register(Registries.Loops)]
+public sealed class ValLoop
+{
+    private readonly Runner _runner;
+
+    public ValLoop(Runner runner, DataLoader dataloader, Evaluator evaluator, string mode = "val")
+    {
+        if (mode is not ("val" or "test")) throw new ArgumentException($"mode must be 'val' or 'test', not '{mode}'.", nameof(mode));
+        _runner = runner;
+        Dataloader = dataloader;
+        Evaluator = evaluator;
+        Mode = mode;
+    }
+
+    public DataLoader Dataloader { get; }
+
+    public Evaluator Evaluator { get; }
+
+    public string Mode { get; }
+
+    /// <summary>Order: Before{Mode} → Before{Mode}Epoch → per batch (Before/After{Mode}Iter) → After{Mode}Epoch(metrics) → After{Mode}.</summary>
+    public IReadOnlyDictionary<string, double> Run()
+    {
+        var hooks = _runner.HookList;
+        bool val = Mode == "val";
+        hooks.Call(h => { if (val) h.BeforeVal(_runner); else h.BeforeTest(_runner); });
+        hooks.Call(h => { if (val) h.BeforeValEpoch(_runner); else h.BeforeTestEpoch(_runner); });
+        _runner.Model.eval();
+        Evaluator.DatasetMeta = Dataloader.Dataset.MetaInfo;
+        using (var batches = Dataloader.GetEnumerator())
+        using (torch.no_grad())
+        {
+            for (int index = 0; ; index++)
+            {
+                using var scope = torch.NewDisposeScope();
+                if (!batches.MoveNext()) break;
+                var batch = batches.Current;
+                var args = new BatchArgs(index, batch);
+                hooks.Call(h => { if (val) h.BeforeValIter(_runner, args); else h.BeforeTestIter(_runner, args); });
+                var outputs = val ? _runner.Model.ValStep(batch) : _runner.Model.TestStep(batch);
+                Evaluator.Process(outputs, batch);
+                var after = new EvalIterArgs(index, batch, outputs);
+                hooks.Call(h => { if (val) h.AfterValIter(_runner, after); else h.AfterTestIter(_runner, after); });
+            }
+        }
+        var metrics = Evaluator.Evaluate(Dataloader.Dataset.Count);
+        var metricArgs = new MetricsArgs(metrics);
+        hooks.Call(h => { if (val) h.AfterValEpoch(_runner, metricArgs); else h.AfterTestEpoch(_runner, metricArgs); });
+        hooks.Call(h => { if (val) h.AfterVal(_runner); else h.AfterTest(_runner); });
+        return metrics;
+    }
+}

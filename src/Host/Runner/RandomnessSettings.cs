@@ -1,0 +1,37 @@
+using Kiln.Config;
+using TorchSharp;
+
+namespace Kiln;
+
+/// <summary>
+/// MMEngine's <c>randomness</c> config (<c>seed</c>, <c>diff_rank_seed</c>, <c>deterministic</c>) and
+/// <c>set_random_seed</c>: a null seed draws one at random, which is logged and saved so the run can be repeated.
+/// </summary>
+internal sealed record RandomnessSettings(int Seed, bool Deterministic, bool DiffRankSeed)
+{
+    public static RandomnessSettings From(object? value)
+    {
+        var cfg = value as ConfigDict ?? (value is null ? new ConfigDict()
+            : throw new KilnException($"randomness = {ConfigFormatter.Format(value)} must be a dict like dict(seed=0, deterministic=False)."));
+        foreach (var key in cfg.Keys)
+            if (key is not ("seed" or "deterministic" or "diff_rank_seed"))
+                throw new KilnException($"randomness.{key} is not a randomness option; valid: seed, deterministic, diff_rank_seed.");
+        int seed = cfg.Get("seed") switch
+        {
+            null => Random.Shared.Next(0, int.MaxValue),
+            long l when l is >= 0 and <= uint.MaxValue => unchecked((int)l),
+            var v => throw new KilnException($"randomness.seed = {ConfigFormatter.Format(v)} must be an integer in [0, 2**32) or None."),
+        };
+        return new RandomnessSettings(seed, cfg.Get("deterministic") is true, cfg.Get("diff_rank_seed") is true);
+    }
+
+    /// <summary>
+    /// Seeds libtorch's CPU and CUDA generators. <see cref="Deterministic"/> cannot be enforced yet:
+    /// TorchSharp 0.107 does not implement <c>use_deterministic_algorithms</c>, so the Runner logs that it is not.
+    /// </summary>
+    public void Apply()
+    {
+        torch.manual_seed(Seed);
+        if (torch.cuda.is_available()) torch.cuda.manual_seed_all(Seed);
+    }
+}

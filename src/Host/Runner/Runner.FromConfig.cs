@@ -1,0 +1,73 @@
+using Kiln.Config;
+using Kiln.Registry;
+
+namespace Kiln;
+
+public sealed partial class Runner
+{
+    /// <summary>Top-level keys whose features are not built yet; a config that sets them gets a clear error rather than being silently ignored.</summary>
+    private static readonly (string Key, string Issue)[] NotBuiltKeys =
+    [
+        ("param_scheduler", "parameter schedulers arrive with issue 6"),
+        ("auto_scale_lr", "auto_scale_lr arrives with issue 6"),
+        ("visualizer", "visualizer backends arrive with issue 7"),
+        ("model_wrapper_cfg", "model wrappers arrive with issue 14"),
+        ("compile", "compile arrives with issue 12"),
+    ];
+
+    /// <summary>
+    /// MMEngine's <c>Runner.from_cfg</c>: checks the train/val/test triples (all set or all None), then builds
+    /// the Runner. <paramref name="configText"/> is the config as Python text (logged, dumped, saved in checkpoints).
+    /// </summary>
+    public static Runner FromConfig(ConfigDict cfg, IServiceProvider services, string? configPath = null, string? configText = null)
+    {
+        ValidateTriple(cfg, "train_dataloader", "train_cfg", "optim_wrapper");
+        ValidateTriple(cfg, "val_dataloader", "val_cfg", "val_evaluator");
+        ValidateTriple(cfg, "test_dataloader", "test_cfg", "test_evaluator");
+        foreach (var (key, why) in NotBuiltKeys)
+            if (cfg.Get(key) is not null and not false && !(cfg.Get(key) is ConfigDict d && d.Get("enable") is false))
+                throw new KilnException($"'{key}' is set in the config, but {why} in Kiln; remove it or set it to None.");
+        if (cfg.Get("launcher", "none") is not "none")
+            throw new KilnException($"launcher = {ConfigFormatter.Format(cfg.Get("launcher"))}: distributed training arrives with issue 14; use launcher='none'.");
+        return new Runner(cfg, services, configPath, configText ?? ConfigFormatter.Format(cfg));
+    }
+
+    private static void ValidateTriple(ConfigDict cfg, params string[] keys)
+    {
+        var set = keys.Where(k => cfg.Get(k) is not null).ToList();
+        if (set.Count != 0 && set.Count != keys.Length)
+            throw new KilnException(
+                $"{string.Join(", ", keys)} should be either all None or all set; the config sets only {string.Join(", ", set)}.");
+    }
+
+    /// <summary>
+    /// MMEngine's <c>build_dataloader</c>: dataset from DATASETS, sampler from DATA_SAMPLERS (seeded with the run's
+    /// seed), batches collated by <c>pseudo_collate</c>.
+    /// </summary>
+    internal Data.DataLoader BuildDataloader(ConfigDict cfg, string keyPath)
+    {
+        string[] known = ["dataset", "sampler", "batch_size", "num_workers", "persistent_workers", "drop_last", "pin_memory", "collate_fn", "batch_sampler", "prefetch_factor", "worker_init_fn"];
+        foreach (var key in cfg.Keys)
+            if (!known.Contains(key))
+                throw new KilnException($"{keyPath}.{key} is not a dataloader option; valid: {string.Join(", ", known)}.");
+        foreach (var key in new[] { "batch_sampler", "prefetch_factor", "worker_init_fn" })
+            if (cfg.Get(key) is not null)
+                throw new KilnException($"{keyPath}.{key} is not built yet in Kiln (issue 8); remove it.");
+        if (cfg.Get("collate_fn") is ConfigDict collate && collate.Type is not ("pseudo_collate" or null))
+            throw new KilnException($"{keyPath}.collate_fn: only pseudo_collate is built yet (issue 8), not '{collate.Type}'.");
+
+        var datasetCfg = cfg.Get("dataset") as ConfigDict ?? throw new KilnException($"{keyPath}.dataset must be a dict with a 'type'.");
+        var dataset = Build<Datasets.IDataset>(Registries.Datasets, datasetCfg, $"{keyPath}.dataset");
+        var samplerCfg = cfg.Get("sampler") as ConfigDict
+            ?? throw new KilnException($"{keyPath}.sampler is required, e.g. sampler=dict(type='DefaultSampler', shuffle=True).");
+        var sampler = Build<Datasets.ISampler>(Registries.DataSamplers, samplerCfg, $"{keyPath}.sampler",
+            new Dictionary<string, object?> { ["dataset"] = dataset, ["seed"] = _randomness.DiffRankSeed ? null : (long)Seed });
+        int batchSize = Int(cfg.Get("batch_size", 1L), $"{keyPath}.batch_size");
+        int workers = Int(cfg.Get("num_workers", 0L), $"{keyPath}.num_workers");
+        return new Data.DataLoader(dataset, sampler, batchSize, cfg.Get("drop_last") is true, workers);
+    }
+
+    private static int Int(object? value, string keyPath) => value is long l && l is >= int.MinValue and <= int.MaxValue
+        ? (int)l
+        : throw new KilnException($"{keyPath} = {ConfigFormatter.Format(value)} must be an integer.");
+}

@@ -1,0 +1,197 @@
+using Kiln.Config;
+using Kiln.Evaluation;
+using Kiln.Loops;
+using Kiln.Optim;
+using Kiln.Registry;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+
+namespace Kiln;
+
+public sealed partial class Runner
+{
+    /// <summary>
+    /// Trains (runner.py: train). Order: build the train loop (and its dataloader) → the optimizer wrapper →
+    /// the val loop → BeforeRun → load or resume → InitializeCountStatus → train loop → AfterRun.
+    /// Returns the trained model.
+    /// </summary>
+    public Models.BaseModel Train()
+    {
+        var trainCfg = Cfg.Get("train_cfg") as ConfigDict
+            ?? throw new KilnException("cannot train: the config has no train_cfg (with train_dataloader and optim_wrapper).");
+        _trainLoop ??= BuildTrainLoop(trainCfg);
+        _optimWrapper ??= BuildOptimWrapper(Cfg["optim_wrapper"] as ConfigDict
+            ?? throw new KilnException("optim_wrapper must be a dict like dict(optimizer=dict(type='SGD', lr=0.01))."));
+        if (_valLoop is null && Cfg.Get("val_cfg") is ConfigDict valCfg)
+            _valLoop = BuildEvalLoop(valCfg, "val");
+
+        HookList.Call(h => h.BeforeRun(this));
+        LoadOrResume();
+        _optimWrapper.InitializeCountStatus(_trainLoop.Iter, _trainLoop.MaxIters);
+        if (_stopRequested) _trainLoop.StopTraining = true;
+        _trainLoop.Run();
+        HookList.Call(h => h.AfterRun(this));
+        return Model;
+    }
+
+    /// <summary>Runs the validation loop once (runner.py: val): BeforeRun → load → val loop → AfterRun.</summary>
+    public IReadOnlyDictionary<string, double> Val()
+    {
+        var valCfg = Cfg.Get("val_cfg") as ConfigDict
+            ?? throw new KilnException("cannot validate: the config has no val_cfg (with val_dataloader and val_evaluator).");
+        _valLoop ??= BuildEvalLoop(valCfg, "val");
+        HookList.Call(h => h.BeforeRun(this));
+        LoadOrResume();
+        var metrics = _valLoop.Run();
+        HookList.Call(h => h.AfterRun(this));
+        return metrics;
+    }
+
+    /// <summary>Runs the test loop once (runner.py: test): BeforeRun → load → test loop → AfterRun.</summary>
+    public IReadOnlyDictionary<string, double> Test()
+    {
+        var testCfg = Cfg.Get("test_cfg") as ConfigDict
+            ?? throw new KilnException("cannot test: the config has no test_cfg (with test_dataloader and test_evaluator).");
+        _testLoop ??= BuildEvalLoop(testCfg, "test");
+        HookList.Call(h => h.BeforeRun(this));
+        LoadOrResume();
+        var metrics = _testLoop.Run();
+        HookList.Call(h => h.AfterRun(this));
+        return metrics;
+    }
+
+    /// <summary>MMEngine's <c>build_train_loop</c>: <c>by_epoch=True</c> (or <c>type='EpochBasedTrainLoop'</c>) is built; iteration-based training arrives with issue 5.</summary>
+    private EpochBasedTrainLoop BuildTrainLoop(ConfigDict cfg)
+    {
+        var args = new ConfigDict(cfg);
+        var type = args.Pop("type") as string;
+        var byEpoch = args.Pop("by_epoch");
+        if (type is not null && byEpoch is not null)
+            throw new KilnException("train_cfg: give either 'type' or 'by_epoch', not both (as MMEngine).");
+        if (type is not (null or "EpochBasedTrainLoop") || byEpoch is false)
+            throw new KilnException($"train_cfg: only the epoch-based train loop is built yet (by_epoch=True); {type ?? "IterBasedTrainLoop"} arrives with issue 5.");
+        foreach (var key in args.Keys)
+            if (key is not ("max_epochs" or "val_begin" or "val_interval"))
+                throw new KilnException($"train_cfg.{key} is not an EpochBasedTrainLoop option; valid: by_epoch, max_epochs, val_begin, val_interval.");
+        var dataloader = BuildDataloader(Cfg["train_dataloader"] as ConfigDict
+            ?? throw new KilnException("train_dataloader must be a dict."), "train_dataloader");
+        return new EpochBasedTrainLoop(this, dataloader,
+            Int(args.Get("max_epochs") ?? throw new KilnException("train_cfg.max_epochs is required."), "train_cfg.max_epochs"),
+            Int(args.Get("val_begin", 1L), "train_cfg.val_begin"),
+            Int(args.Get("val_interval", 1L), "train_cfg.val_interval"));
+    }
+
+    private ValLoop BuildEvalLoop(ConfigDict cfg, string mode)
+    {
+        var args = new ConfigDict(cfg);
+        if (args.Pop("type") is string type && type != (mode == "val" ? "ValLoop" : "TestLoop"))
+            throw new KilnException($"{mode}_cfg.type = '{type}': only {(mode == "val" ? "ValLoop" : "TestLoop")} is built yet (issue 5).");
+        if (args.Pop("fp16") is true)
+            throw new KilnException($"{mode}_cfg.fp16: mixed precision arrives with issue 6.");
+        if (args.Count > 0)
+            throw new KilnException($"{mode}_cfg.{args.Keys.First()} is not a {mode} loop option; valid: type, fp16.");
+        var dataloader = BuildDataloader(Cfg[$"{mode}_dataloader"] as ConfigDict
+            ?? throw new KilnException($"{mode}_dataloader must be a dict."), $"{mode}_dataloader");
+        return new ValLoop(this, dataloader, BuildEvaluator(Cfg[$"{mode}_evaluator"], $"{mode}_evaluator"), mode);
+    }
+
+    /// <summary>MMEngine's <c>build_evaluator</c>: a metric dict, a list of them, or <c>dict(type='Evaluator', metrics=[...])</c>.</summary>
+    private Evaluator BuildEvaluator(object? cfg, string keyPath)
+    {
+        if (cfg is ConfigDict { Type: "Evaluator" } evaluator)
+            return Build<Evaluator>(Registries.Evaluator, evaluator, keyPath);
+        var metricCfgs = cfg switch
+        {
+            ConfigDict single => [single],
+            List<object?> list => list.Select((m, i) => m as ConfigDict ?? throw new KilnException($"{keyPath}[{i}] must be a metric dict.")).ToList(),
+            _ => throw new KilnException($"{keyPath} must be a metric dict or a list of them, e.g. dict(type='metrics.Accuracy')."),
+        };
+        var metrics = metricCfgs.Select((m, i) => Build<BaseMetric>(Registries.Metrics, m, metricCfgs.Count == 1 ? keyPath : $"{keyPath}[{i}]")).ToList();
+        return new Evaluator(metrics);
+    }
+
+    /// <summary>
+    /// MMEngine's <c>build_optim_wrapper</c> with the default constructor: the optimizer is built from
+    /// <c>optimizer</c> over all model parameters, then wrapped (<c>type</c> defaults to <c>OptimWrapper</c>).
+    /// </summary>
+    private OptimWrapper BuildOptimWrapper(ConfigDict cfg)
+    {
+        var args = new ConfigDict(cfg);
+        foreach (var key in new[] { "constructor", "paramwise_cfg" })
+            if (args.Get(key) is not null)
+                throw new KilnException($"optim_wrapper.{key}: parameter-wise optimizer settings arrive with issue 6; remove it.");
+        var optimizerCfg = args.Pop("optimizer") as ConfigDict
+            ?? throw new KilnException("optim_wrapper.optimizer must be a dict like dict(type='SGD', lr=0.01, momentum=0.9).");
+        var optimizer = Build<torch.optim.Optimizer>(Registries.Optimizers, optimizerCfg, "optim_wrapper.optimizer",
+            new Dictionary<string, object?> { ["params"] = Model.parameters().ToList() });
+        args.SetDefault("type", nameof(Optim.OptimWrapper));
+        return Build<OptimWrapper>(Registries.OptimWrappers, args, "optim_wrapper", new Dictionary<string, object?> { ["optimizer"] = optimizer });
+    }
+
+    /// <summary>
+    /// MMEngine's <c>register_hooks</c>: the default hooks (a config value of None removes one; a dict overrides
+    /// it), then <c>custom_hooks</c>; each dict's <c>priority</c> overrides the hook's own.
+    /// </summary>
+    private void RegisterHooks(ConfigDict? defaultHooks, object? customHooks)
+    {
+        var hooks = new ConfigDict
+        {
+            ["runtime_info"] = new ConfigDict { ["type"] = "RuntimeInfoHook" },
+            ["timer"] = new ConfigDict { ["type"] = "IterTimerHook" },
+            ["sampler_seed"] = new ConfigDict { ["type"] = "DistSamplerSeedHook" },
+            ["logger"] = new ConfigDict { ["type"] = "LoggerHook" },
+            ["checkpoint"] = new ConfigDict { ["type"] = "CheckpointHook", ["interval"] = 1L },
+        };
+        if (defaultHooks is not null)
+            foreach (var (name, value) in defaultHooks) hooks[name] = value;
+        foreach (var (name, value) in hooks)
+        {
+            if (value is null) continue;
+            RegisterHook(value as ConfigDict ?? throw new KilnException($"default_hooks.{name} must be a hook dict or None."), $"default_hooks.{name}");
+        }
+        if (customHooks is null) return;
+        var list = customHooks as List<object?> ?? throw new KilnException("custom_hooks must be a list of hook dicts.");
+        for (int i = 0; i < list.Count; i++)
+            RegisterHook(list[i] as ConfigDict ?? throw new KilnException($"custom_hooks[{i}] must be a hook dict."), $"custom_hooks[{i}]");
+        Logger.LogDebug("Hooks:\n{Hooks}", HooksInfo());
+    }
+
+    private void RegisterHook(ConfigDict cfg, string keyPath)
+    {
+        var args = new ConfigDict(cfg);
+        int? priority = args.Pop("priority") is { } p ? Hooks.HookPriority.Parse(p) : null;
+        HookList.Add(Build<Hooks.Hook>(Registries.Hooks, args, keyPath), priority);
+    }
+
+    /// <summary>MMEngine's <c>get_hooks_info</c>: per stage, the hooks that act there, as <c>(PRIORITY  ) Name</c>.</summary>
+    public string HooksInfo()
+    {
+        var sb = new System.Text.StringBuilder();
+        string[] stages = ["BeforeRun", "AfterLoadCheckpoint", "BeforeTrain", "BeforeTrainEpoch", "BeforeTrainIter", "AfterTrainIter",
+            "AfterTrainEpoch", "BeforeVal", "BeforeValEpoch", "BeforeValIter", "AfterValIter", "AfterValEpoch", "AfterVal",
+            "BeforeSaveCheckpoint", "AfterTrain", "BeforeTest", "BeforeTestEpoch", "BeforeTestIter", "AfterTestIter", "AfterTestEpoch", "AfterTest", "AfterRun"];
+        foreach (var stage in stages)
+        {
+            var acting = HookList.Entries.Where(e => Overrides(e.Hook.GetType(), stage)).ToList();
+            if (acting.Count == 0) continue;
+            sb.Append(Snake(stage)).Append(":\n");
+            foreach (var (hook, priority) in acting)
+                sb.Append($"({Hooks.HookPriority.NameOf(priority),-12}) {hook.GetType().Name,-35}\n");
+            sb.Append(" -------------------- \n");
+        }
+        return sb.ToString();
+    }
+
+    private static bool Overrides(Type type, string stage)
+    {
+        string mode = stage.Contains("Train") ? "train" : stage.Contains("Val") ? "val" : stage.Contains("Test") ? "test" : "";
+        bool declared(string name) => type.GetMethods(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)
+            .Any(m => m.Name == name && m.DeclaringType != typeof(Hooks.Hook));
+        if (declared(stage)) return true;
+        if (mode.Length == 0) return false;
+        return (stage.EndsWith("Epoch", StringComparison.Ordinal) && declared(stage.StartsWith("Before", StringComparison.Ordinal) ? "BeforeEpoch" : "AfterEpoch"))
+            || (stage.EndsWith("Iter", StringComparison.Ordinal) && declared(stage.StartsWith("Before", StringComparison.Ordinal) ? "BeforeIter" : "AfterIter"));
+    }
+
+    private static string Snake(string stage) => Kiln.Registry.ParameterBinder.SnakeCase(stage);
+}

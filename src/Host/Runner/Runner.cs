@@ -1,0 +1,198 @@
+using System.Globalization;
+using Kiln.Config;
+using Kiln.Datasets;
+using Kiln.Hooks;
+using Kiln.Logging;
+using Kiln.Loops;
+using Kiln.Models;
+using Kiln.Optim;
+using Kiln.Registry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+
+namespace Kiln;
+
+/// <summary>
+/// MMEngine's <c>Runner</c>: owns the model, hooks, message hub and logger from construction, and builds the
+/// loops, dataloaders and optimizer wrapper lazily, on the first <see cref="Train"/>, <see cref="Val"/> or
+/// <see cref="Test"/>, in MMEngine's order (mmengine-internals §1.2-1.4).
+/// Construction order: work dir → randomness → experiment name and log dir → default scope → logger (and the
+/// environment and config logged) → message hub → model (seeded, so its initial weights are reproducible) →
+/// hooks → config dump.
+/// </summary>
+public sealed partial class Runner : IHostRunnerContext, IDisposable
+{
+    private readonly ComponentBuilder _builder;
+    private readonly IDisposable _logFile;
+    private readonly string? _defaultScope;
+    private readonly RandomnessSettings _randomness;
+    private EpochBasedTrainLoop? _trainLoop;
+    private ValLoop? _valLoop;
+    private ValLoop? _testLoop;
+    private OptimWrapper? _optimWrapper;
+    private bool _stopRequested;
+
+    /// <summary>The merged config the Runner was built from.</summary>
+    public ConfigDict Cfg { get; }
+
+    public string WorkDir { get; }
+
+    public string LogDir { get; }
+
+    public string Timestamp { get; }
+
+    public string ExperimentName { get; }
+
+    public int Seed => _randomness.Seed;
+
+    public MessageHub MessageHub { get; } = new();
+
+    IMessageHub IRunnerContext.MessageHub => MessageHub;
+
+    public ILogger Logger { get; }
+
+    public BaseModel Model { get; }
+
+    public torch.Device Device { get; }
+
+    public HookList HookList { get; } = new();
+
+    public LogProcessor LogProcessor { get; }
+
+    /// <summary>The config file the Runner was built from, when there was one.</summary>
+    public string? ConfigPath { get; }
+
+    /// <summary>The config as Python text, saved into checkpoints (<c>meta.cfg</c>) and the work directory.</summary>
+    public string ConfigText { get; }
+
+    public int Epoch => _trainLoop?.Epoch ?? 0;
+
+    public int Iter => _trainLoop?.Iter ?? 0;
+
+    public int MaxEpochs => _trainLoop?.MaxEpochs ?? 0;
+
+    public int MaxIters => _trainLoop?.MaxIters ?? 0;
+
+    public bool HasTrainLoop => _trainLoop is not null;
+
+    public IOptimWrapper? OptimWrapper => _optimWrapper;
+
+    internal ValLoop? ValLoop => _valLoop;
+
+    ISampler? IHostRunnerContext.TrainSampler => _trainLoop?.Dataloader.Sampler;
+
+    public int DataloaderLength(string mode) => mode switch
+    {
+        "train" => _trainLoop?.Dataloader.Count,
+        "val" => _valLoop?.Dataloader.Count,
+        "test" => _testLoop?.Dataloader.Count,
+        _ => null,
+    } ?? throw new InvalidOperationException($"there is no {mode} dataloader in this run.");
+
+    public void RequestStop()
+    {
+        _stopRequested = true;
+        if (_trainLoop is not null) _trainLoop.StopTraining = true;
+    }
+
+    internal OptimWrapper RequireOptimWrapper() =>
+        _optimWrapper ?? throw new InvalidOperationException("the optimizer wrapper is built by Train(); it is missing.");
+
+    private Runner(ConfigDict cfg, IServiceProvider services, string? configPath, string configText)
+    {
+        Cfg = cfg;
+        ConfigPath = configPath;
+        ConfigText = configText;
+        _builder = services.GetRequiredService<ComponentBuilder>();
+
+        // 1. work dir
+        WorkDir = Path.GetFullPath(cfg.Get("work_dir") as string
+            ?? throw new KilnException("the config has no 'work_dir'; set it in the config or pass --work-dir."));
+        Directory.CreateDirectory(WorkDir);
+
+        // 2. randomness, before anything draws random numbers
+        _randomness = RandomnessSettings.From(cfg.Get("randomness"));
+        _randomness.Apply();
+
+        // 3. timestamp, experiment name, log dir
+        Timestamp = DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+        string stem = configPath is null ? "" : Path.GetFileNameWithoutExtension(configPath);
+        ExperimentName = cfg.Get("experiment_name") is string name ? $"{name}_{Timestamp}"
+            : stem.Length > 0 ? $"{stem}_{Timestamp}" : Timestamp;
+        LogDir = Path.Combine(WorkDir, Timestamp);
+        Directory.CreateDirectory(LogDir);
+
+        // 4. default scope: every build below resolves types there first
+        _defaultScope = cfg.Get("default_scope", RegistryTree.RootScope) as string;
+
+        // 5. logger, then the environment and config into the log
+        var provider = services.GetRequiredService<MMLoggerProvider>();
+        provider.MinimumLevel = ParseLogLevel(cfg.Get("log_level", "INFO"));
+        _logFile = provider.AttachFile(Path.Combine(LogDir, Timestamp + ".log"));
+        Logger = provider.CreateLogger("Kiln.Runner");
+        LogEnvironment();
+
+        // 6. log processor (the message hub exists already)
+        LogProcessor = cfg.Get("log_processor") is ConfigDict lp
+            ? Build<LogProcessor>(Registries.LogProcessors, WithDefaultType(lp, nameof(Logging.LogProcessor)), "log_processor")
+            : new LogProcessor();
+
+        // 7. model, on the device
+        var modelCfg = cfg.Get("model") as ConfigDict ?? throw new KilnException("the config has no 'model' dict (model = dict(type=..., ...)).");
+        Device = torch.cuda.is_available() ? torch.CUDA : torch.CPU;
+        Model = Build<BaseModel>(Registries.Models, modelCfg, "model").MoveTo(Device);
+
+        // 8. hooks
+        RegisterHooks(cfg.Get("default_hooks") as ConfigDict, cfg.Get("custom_hooks"));
+
+        // 9. config dump
+        if (configPath is not null)
+            IO.AtomicFile.WriteAllText(Path.Combine(WorkDir, Path.GetFileName(configPath)), ConfigText);
+    }
+
+    private static LogLevel ParseLogLevel(object? level) => (level as string)?.ToUpperInvariant() switch
+    {
+        "DEBUG" => LogLevel.Debug,
+        "INFO" => LogLevel.Information,
+        "WARNING" or "WARN" => LogLevel.Warning,
+        "ERROR" => LogLevel.Error,
+        "CRITICAL" => LogLevel.Critical,
+        _ => throw new KilnException($"log_level = {ConfigFormatter.Format(level)} is not a level; valid: 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'."),
+    };
+
+    private void LogEnvironment()
+    {
+        Logger.LogInformation(
+            "\n------------------------------------------------------------\nSystem environment:\n" +
+            "    OS: {Os}\n    .NET: {Net}\n    CPU threads: {Cores}\n    TorchSharp: {TorchSharp}\n    libtorch: {Torch}\n" +
+            "    CUDA available: {Cuda}\n    Kiln: {Kiln}\n\nRuntime environment:\n    seed: {Seed}\n    deterministic: {Deterministic}\n" +
+            "------------------------------------------------------------\n",
+            System.Runtime.InteropServices.RuntimeInformation.OSDescription, Environment.Version, Environment.ProcessorCount,
+            typeof(torch).Assembly.GetName().Version, torch.__version__, torch.cuda.is_available(), KilnVersion.Current,
+            Seed, _randomness.Deterministic);
+        Logger.LogInformation("Config:\n{Config}", ConfigText);
+        if (_randomness.Deterministic)
+            Logger.LogWarning("randomness.deterministic=True cannot be enforced: TorchSharp 0.107 does not implement use_deterministic_algorithms. Kiln's own data order is seeded; libtorch's CPU kernels used by the bundled models are deterministic.");
+    }
+
+    /// <summary>Builds from the registries inside the Runner's default scope.</summary>
+    internal T Build<T>(string registry, ConfigDict cfg, string keyPath, IReadOnlyDictionary<string, object?>? defaultArgs = null) where T : class
+    {
+        using var scope = DefaultScope.Overwrite(_defaultScope);
+        return ((IComponentBuilder)_builder).Build<T>(registry, cfg, defaultArgs, keyPath);
+    }
+
+    internal static ConfigDict WithDefaultType(ConfigDict cfg, string type)
+    {
+        var copy = new ConfigDict(cfg);
+        copy.SetDefault("type", type);
+        return copy;
+    }
+
+    public void Dispose()
+    {
+        _logFile.Dispose();
+        Model.Dispose();
+    }
+}
