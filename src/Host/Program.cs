@@ -1,1 +1,3 @@
-return 0;
+using Kiln.Cli;
+
+return KilnCli.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Kiln.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Kiln.Cli;
+
+/// <summary>
+/// The <c>kiln</c> command line: <c>train</c>, <c>plugins list</c>, <c>--version</c>. User errors
+/// (<see cref="KilnException"/>) print one message and exit 1; <c>--debug</c> adds the stack trace.
+/// </summary>
+public static class KilnCli
+{
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var pluginsOption = new Option<string[]>("--plugins")
+        {
+            Description = "Extra plugin folders to load (a plugin folder, or a folder of them); also KILN_PLUGINS.",
+            Recursive = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var debugOption = new Option<bool>("--debug") { Description = "Print stack traces with errors.", Recursive = true };
+        var root = new RootCommand("Kiln: MMEngine for .NET. Trains TorchSharp models from MMEngine-style configs, with plugins.");
+        root.Options.Add(pluginsOption);
+        root.Options.Add(debugOption);
+        root.Subcommands.Add(TrainCommand.Create(pluginsOption, debugOption, output, error));
+        root.Subcommands.Add(PluginsCommand.Create(pluginsOption, debugOption, output, error));
+
+        var config = new InvocationConfiguration { Output = output, Error = error };
+        return root.Parse(args).Invoke(config);
+    }
+
+    /// <summary>Runs a command body inside a host, turning user errors into one clear message and exit code 1.</summary>
+    internal static int Guard(ParseResult parse, Option<string[]> plugins, Option<bool> debug, TextWriter output, TextWriter error, Func<IHost, int> body)
+    {
+        bool showStack = parse.GetValue(debug);
+        try
+        {
+            using var host = KilnHost.Create(o => o.PluginRoots.AddRange(parse.GetValue(plugins) ?? []), output);
+            return body(host);
+        }
+        catch (KilnException e)
+        {
+            error.WriteLine($"kiln: error: {e.Message}");
+            if (showStack) error.WriteLine(e);
+            return 1;
+        }
+    }
+}
