@@ -35,7 +35,7 @@ internal static class JsonConfigFormat
         JsonValueKind.False => false,
         JsonValueKind.Null => null,
         _ => e.TryGetInt64(out long l) && !e.GetRawText().Contains('.') && !e.GetRawText().Contains('e', StringComparison.OrdinalIgnoreCase)
-            ? l
+            ? (object)l
             : e.GetDouble(),
     };
 

@@ -65,7 +65,7 @@ internal static partial class YamlConfigFormat
             case YamlSequenceNode seq:
             {
                 var items = seq.Children.Select(c => Convert(c, file)).ToList();
-                return seq.Tag.Value is "tag:yaml.org,2002:python/tuple" ? items.ToArray() : items;
+                return !seq.Tag.IsEmpty && !seq.Tag.IsNonSpecific && seq.Tag.Value == "tag:yaml.org,2002:python/tuple" ? items.ToArray() : items;
             }
             case YamlScalarNode scalar:
                 return Scalar(scalar);
@@ -77,7 +77,7 @@ internal static partial class YamlConfigFormat
     private static object? Scalar(YamlScalarNode scalar)
     {
         string value = scalar.Value ?? "";
-        string tag = scalar.Tag.IsEmpty ? "" : scalar.Tag.Value;
+        string tag = scalar.Tag.IsEmpty || scalar.Tag.IsNonSpecific ? "" : scalar.Tag.Value;
         if (tag == "tag:yaml.org,2002:str" || (tag.Length == 0 && scalar.Style != ScalarStyle.Plain)) return value;
         if (tag == "tag:yaml.org,2002:int") return ParseInt(value);
         if (tag == "tag:yaml.org,2002:float") return ParseFloat(value);
@@ -191,7 +191,7 @@ internal static partial class YamlConfigFormat
     private static string ScalarText(string s)
     {
         bool plainSafe = s.Length > 0
-            && Scalar(new YamlScalarNode(s)) is string
+            && Scalar(new YamlScalarNode(s) { Style = ScalarStyle.Plain }) is string
             && !s.Any(c => c < ' ' || c > '~')
             && !char.IsWhiteSpace(s[0]) && !char.IsWhiteSpace(s[^1])
             && "-?:,[]{}#&*!|>'\"%@`".IndexOf(s[0]) < 0

@@ -77,7 +77,8 @@ internal sealed class Lexer
                 if (_depth == 0) Add(TokenKind.Newline, "\\n", null, _line, Column);
                 if (c == '\r' && _pos + 1 < _src.Length && _src[_pos + 1] == '\n') _pos++;
                 NewLine();
-                atLineStart = true;
+                // Inside brackets a line break is just whitespace: indentation is not measured there.
+                atLineStart = _depth == 0;
                 continue;
             }
             if (char.IsAsciiDigit(c) || (c == '.' && _pos + 1 < _src.Length && char.IsAsciiDigit(_src[_pos + 1])))

@@ -178,7 +178,7 @@ internal sealed partial class PyInterpreter
                 Arity(name, args, 1, 1);
                 return args[0] switch
                 {
-                    double d => Math.Abs(d),
+                    double d => (object)Math.Abs(d),
                     long or bool => Math.Abs(PyOps.ToLong(args[0])),
                     _ => throw new PyError($"bad operand type for abs(): '{PyOps.TypeName(args[0])}'"),
                 };
