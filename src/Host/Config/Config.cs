@@ -49,7 +49,7 @@ public sealed class Config
     public static Config FromFile(string path, ConfigLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var loader = new ConfigFileLoader(options ?? new ConfigLoadOptions());
+        var loader = new ConfigFileLoader(Validate(options));
         var (dict, text) = loader.Load(path);
         return new Config(dict, path, text, loader.EnvironmentVariables);
     }
@@ -66,10 +66,22 @@ public sealed class Config
         if (!extension.StartsWith('.')) extension = "." + extension;
         string virtualPath = Path.Combine(Directory.GetCurrentDirectory(), "<string>" + extension);
         ConfigFileLoader.CheckExtension(virtualPath);
-        var loader = new ConfigFileLoader(options ?? new ConfigLoadOptions());
+        var loader = new ConfigFileLoader(Validate(options));
         var (dict, configText) = loader.Load(virtualPath, "<string>", text);
         return new Config(dict, null, configText, loader.EnvironmentVariables);
     }
+
+    private static ConfigLoadOptions Validate(ConfigLoadOptions? options)
+    {
+        options ??= new ConfigLoadOptions();
+        if (options.StepBudget <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.StepBudget, "ConfigLoadOptions.StepBudget must be positive.");
+        ArgumentNullException.ThrowIfNull(options.GetEnvironmentVariable, "ConfigLoadOptions.GetEnvironmentVariable");
+        return options;
+    }
+
+    /// <summary>Whether a top-level key exists; its value when it does.</summary>
+    public bool TryGetValue(string key, out object? value) => Dict.TryGetValue(key, out value);
 
     /// <summary>A top-level value; a missing key is a <see cref="ConfigException"/> listing the keys that exist.</summary>
     public object? this[string key]
@@ -145,7 +157,7 @@ public sealed class Config
     public string PrettyText => ConfigPrettyPrinter.Format(Dict);
 
     /// <summary>The config in the format of <paramref name="extension"/> (<c>.py</c>, <c>.json</c>, <c>.yaml</c>, <c>.yml</c>).</summary>
-    public string Dump(string extension = ".py") => extension.ToLowerInvariant() switch
+    public string DumpToString(string extension = ".py") => extension.ToLowerInvariant() switch
     {
         ".py" or "py" => PrettyText,
         ".json" or "json" => JsonConfigFormat.Write(Dict),
@@ -154,10 +166,10 @@ public sealed class Config
     };
 
     /// <summary>Writes the resolved config (bases merged, standalone) to <paramref name="path"/>, in the format its extension names.</summary>
-    public void DumpToFile(string path)
+    public void Dump(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string text = Dump(Path.GetExtension(path));
+        string text = DumpToString(Path.GetExtension(path));
         File.WriteAllText(path, text);
     }
 

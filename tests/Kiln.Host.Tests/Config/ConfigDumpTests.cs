@@ -10,9 +10,9 @@ public class ConfigDumpTests
     {
         // CFG-12
         var cfg = new Kiln.Config.Config(new ConfigDict { ["b"] = 2L, ["a"] = 1L });
-        Assert.Equal("a = 1\nb = 2\n", cfg.Dump(".py"));
-        Assert.Equal("{\"b\": 2, \"a\": 1}", cfg.Dump(".json"));
-        Assert.Equal("a: 1\nb: 2\n", cfg.Dump(".yaml"));
+        Assert.Equal("a = 1\nb = 2\n", cfg.DumpToString(".py"));
+        Assert.Equal("{\"b\": 2, \"a\": 1}", cfg.DumpToString(".json"));
+        Assert.Equal("a: 1\nb: 2\n", cfg.DumpToString(".yaml"));
     }
 
     [Fact]
@@ -21,15 +21,15 @@ public class ConfigDumpTests
         // CFG-12 (AE-CFG-12)
         var cfg = Load("resnet50.py");
         Assert.Equal("model = dict(depth=50, type='ResNet')\noptimizer = dict(lr=0.02, momentum=0.9, type='SGD', weight_decay=0.0001)\n", cfg.PrettyText);
-        Assert.Equal("{\"optimizer\": {\"type\": \"SGD\", \"lr\": 0.02, \"momentum\": 0.9, \"weight_decay\": 0.0001}, \"model\": {\"type\": \"ResNet\", \"depth\": 50}}", cfg.Dump(".json"));
-        Assert.Equal("model:\n  depth: 50\n  type: ResNet\noptimizer:\n  lr: 0.02\n  momentum: 0.9\n  type: SGD\n  weight_decay: 0.0001\n", cfg.Dump(".yaml"));
+        Assert.Equal("{\"optimizer\": {\"type\": \"SGD\", \"lr\": 0.02, \"momentum\": 0.9, \"weight_decay\": 0.0001}, \"model\": {\"type\": \"ResNet\", \"depth\": 50}}", cfg.DumpToString(".json"));
+        Assert.Equal("model:\n  depth: 50\n  type: ResNet\noptimizer:\n  lr: 0.02\n  momentum: 0.9\n  type: SGD\n  weight_decay: 0.0001\n", cfg.DumpToString(".yaml"));
     }
 
     [Theory]
     [InlineData(".py")]
     [InlineData(".json")]
     [InlineData(".yaml")]
-    public void DumpToFile_ComplexConfig_ReloadsEqual(string ext)
+    public void Dump_ComplexConfigToFile_ReloadsEqual(string ext)
     {
         // CFG-12
         var cfg = new Kiln.Config.Config(Py("""
@@ -41,7 +41,7 @@ public class ConfigDumpTests
         string path = Path.Combine(Path.GetTempPath(), $"kiln_dump_{Guid.NewGuid():N}{ext}");
         try
         {
-            cfg.DumpToFile(path);
+            cfg.Dump(path);
             var back = Kiln.Config.Config.FromFile(path, Env());
             // Dumps sort keys, and JSON/YAML have no tuples: compare key-sorted, with tuples as lists there.
             Assert.Equal(Repr(Canonical(cfg.Dict, ext != ".py")), Repr(Canonical(back.Dict, ext != ".py")));

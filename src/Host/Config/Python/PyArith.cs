@@ -9,9 +9,9 @@ internal static class PyArith
         switch (op)
         {
             case "+":
-                if (a is string s1 && b is string s2) return s1 + s2;
-                if (a is List<object?> l1 && b is List<object?> l2) return new List<object?>(l1.Concat(l2));
-                if (a is object?[] t1 && b is object?[] t2) return t1.Concat(t2).ToArray();
+                if (a is string s1 && b is string s2) { CheckSize(s1.Length + (long)s2.Length); return s1 + s2; }
+                if (a is List<object?> l1 && b is List<object?> l2) { CheckSize(l1.Count + (long)l2.Count); return new List<object?>(l1.Concat(l2)); }
+                if (a is object?[] t1 && b is object?[] t2) { CheckSize(t1.Length + (long)t2.Length); return t1.Concat(t2).ToArray(); }
                 break;
             case "*":
                 if (b is long or bool && a is string or List<object?> or object?[]) return Repeat(a!, PyOps.ToLong(b));
@@ -43,10 +43,16 @@ internal static class PyArith
         throw new PyError($"unsupported operand type(s) for {op}: '{PyOps.TypeName(a)}' and '{PyOps.TypeName(b)}'");
     }
 
+    /// <summary>The largest string or sequence one operation may build: the step budget counts operations, not elements.</summary>
+    public const long MaxSize = 10_000_000;
+
+    public static long CheckSize(long size) =>
+        size > MaxSize ? throw new PyError($"the result would have {size:N0} items, more than a config may build ({MaxSize:N0})") : size;
+
     private static object Repeat(object seq, long n)
     {
         n = Math.Max(0, n);
-        if (n * PyOps.Len(seq) > 10_000_000) throw new PyError("sequence repetition result is too large for a config");
+        if (n > 0 && PyOps.Len(seq) > MaxSize / n) throw new PyError("sequence repetition result is too large for a config");
         return seq switch
         {
             string s => string.Concat(Enumerable.Repeat(s, (int)n)),
@@ -97,8 +103,13 @@ internal static class PyArith
                 return i - FloorDiv(i, j) * j;
             case "**":
                 if (j < 0) return Math.Pow(i, j);
-                long result = 1;
-                for (long k = 0; k < j; k++) result = checked(result * i);
+                // Squaring, not a loop of j multiplications: 1 ** 10**18 must not hang outside the step budget.
+                long result = 1, square = i;
+                for (long e = j; e > 0; e >>= 1)
+                {
+                    if ((e & 1) != 0) result = checked(result * square);
+                    if (e > 1) square = checked(square * square);
+                }
                 return result;
             case "|": return i | j;
             case "&": return i & j;

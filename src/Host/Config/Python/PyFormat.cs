@@ -21,7 +21,7 @@ internal static class PyFormat
         if (i < spec.Length && spec[i] == '#') { alt = true; i++; }
         if (i < spec.Length && spec[i] == '0' && align == '\0') { fill = '0'; align = '='; i++; }
         int width = 0;
-        while (i < spec.Length && char.IsAsciiDigit(spec[i])) width = width * 10 + (spec[i++] - '0');
+        while (i < spec.Length && char.IsAsciiDigit(spec[i])) width = (int)Math.Min(int.MaxValue, width * 10L + (spec[i++] - '0'));
         char grouping = '\0';
         if (i < spec.Length && spec[i] is ',' or '_') grouping = spec[i++];
         int precision = -1;
@@ -154,6 +154,7 @@ internal static class PyFormat
 
     private static string Pad(string body, string prefix, char fill, char align, int width)
     {
+        PyArith.CheckSize(width);
         int padding = width - body.Length - prefix.Length;
         if (padding <= 0) return prefix + body;
         return align switch

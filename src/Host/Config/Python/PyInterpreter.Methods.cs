@@ -108,7 +108,12 @@ internal sealed partial class PyInterpreter
         switch (name)
         {
             case "append": Arity(name, args, 1, 1); list.Add(args[0]); return null;
-            case "extend": Arity(name, args, 1, 1); list.AddRange(PyOps.Iterate(args[0]).ToList()); return null;
+            case "extend":
+                Arity(name, args, 1, 1);
+                var more = PyOps.Iterate(args[0]).ToList();
+                PyArith.CheckSize(list.Count + (long)more.Count);
+                list.AddRange(more);
+                return null;
             case "insert":
             {
                 Arity(name, args, 2, 2);
@@ -268,7 +273,7 @@ internal sealed partial class PyInterpreter
             case "zfill":
             {
                 Arity(name, args, 1, 1);
-                int width = (int)PyOps.ToLong(args[0]);
+                int width = (int)PyArith.CheckSize(PyOps.ToLong(args[0]));
                 if (s.Length >= width) return s;
                 bool signed = s.Length > 0 && s[0] is '+' or '-';
                 return signed ? s[0] + new string('0', width - s.Length) + s[1..] : new string('0', width - s.Length) + s;

@@ -94,7 +94,9 @@ internal sealed partial class PyInterpreter
                     // `list += iterable` extends in place, as Python does; everything else rebinds.
                     if (aug.Op == "+" && current is List<object?> list)
                     {
-                        list.AddRange(PyOps.Iterate(operand));
+                        var more = PyOps.Iterate(operand).ToList();
+                        PyArith.CheckSize(list.Count + (long)more.Count);
+                        list.AddRange(more);
                         return Flow.Normal;
                     }
                     if (aug.Op == "|" && current is ConfigDict dict && operand is ConfigDict other)
@@ -148,6 +150,10 @@ internal sealed partial class PyInterpreter
         catch (OverflowException)
         {
             throw Fail(_current ?? stmt, "integer overflow (Kiln config integers are 64-bit)");
+        }
+        catch (Exception e) when (e is InvalidCastException or ArgumentException or IndexOutOfRangeException or InvalidOperationException or FormatException)
+        {
+            throw Fail(_current ?? stmt, $"cannot evaluate this expression: {e.Message}");
         }
         throw Fail(stmt, $"unsupported statement {stmt.GetType().Name}");
     }

@@ -118,12 +118,16 @@ internal static class PyOps
     public static string Repr(object? v)
     {
         var sb = new StringBuilder();
-        WriteRepr(sb, v);
+        WriteRepr(sb, v, 0);
         return sb.ToString();
     }
 
-    private static void WriteRepr(StringBuilder sb, object? v)
+    private const int MaxDepth = 100;
+
+    private static void WriteRepr(StringBuilder sb, object? v, int depth)
     {
+        // A list that contains itself would recurse forever; no real config nests this deep.
+        if (depth > MaxDepth) throw new PyError($"value nested more than {MaxDepth} levels deep (does a list or dict contain itself?)");
         switch (v)
         {
             case null: sb.Append("None"); break;
@@ -131,11 +135,11 @@ internal static class PyOps
             case long l: sb.Append(l.ToString(CultureInfo.InvariantCulture)); break;
             case double d: sb.Append(ConfigFormatter.FormatFloat(d)); break;
             case string s: sb.Append(ConfigFormatter.QuoteString(s)); break;
-            case List<object?> list: WriteSeq(sb, list, "[", "]", false); break;
-            case object?[] tuple: WriteSeq(sb, tuple, "(", ")", tuple.Length == 1); break;
+            case List<object?> list: WriteSeq(sb, list, "[", "]", false, depth); break;
+            case object?[] tuple: WriteSeq(sb, tuple, "(", ")", tuple.Length == 1, depth); break;
             case PySet set:
                 if (set.Items.Count == 0) sb.Append("set()");
-                else WriteSeq(sb, set.Items, "{", "}", false);
+                else WriteSeq(sb, set.Items, "{", "}", false, depth);
                 break;
             case ConfigDict dict:
                 sb.Append('{');
@@ -145,7 +149,7 @@ internal static class PyOps
                     if (!first) sb.Append(", ");
                     first = false;
                     sb.Append(ConfigFormatter.QuoteString(k)).Append(": ");
-                    WriteRepr(sb, x);
+                    WriteRepr(sb, x, depth + 1);
                 }
                 sb.Append('}');
                 break;
@@ -153,13 +157,13 @@ internal static class PyOps
         }
     }
 
-    private static void WriteSeq(StringBuilder sb, IReadOnlyList<object?> items, string open, string close, bool trailingComma)
+    private static void WriteSeq(StringBuilder sb, IReadOnlyList<object?> items, string open, string close, bool trailingComma, int depth)
     {
         sb.Append(open);
         for (int i = 0; i < items.Count; i++)
         {
             if (i > 0) sb.Append(", ");
-            WriteRepr(sb, items[i]);
+            WriteRepr(sb, items[i], depth + 1);
         }
         if (trailingComma) sb.Append(',');
         sb.Append(close);
