@@ -1,0 +1,2 @@
+_base_ = '../base1.py'
+x = _base_.item2['b']

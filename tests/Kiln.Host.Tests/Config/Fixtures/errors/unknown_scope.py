@@ -1,0 +1,1 @@
+_base_ = ['gan::_base_/x.py']

@@ -1,0 +1,2 @@
+_base_ = './base1.py'
+item4 = 'test_mid'

@@ -1,0 +1,2 @@
+_base_ = ['vision::_base_/models/lenet5.py']
+model = dict(num_classes=3)

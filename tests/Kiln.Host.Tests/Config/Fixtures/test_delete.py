@@ -1,0 +1,3 @@
+_base_ = './delete_base.py'
+item1 = {'a': 0, '_delete_': True}
+item2 = {'b': 0}

@@ -1,0 +1,3 @@
+item1 = '{{ $ITEM1: }}'
+item2 = '{{ $ITEM2:default_value }}'
+item3 = {{' $ITEM3:80 '}}

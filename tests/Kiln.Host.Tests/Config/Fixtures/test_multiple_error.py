@@ -1,0 +1,1 @@
+_base_ = ['./base1.py', './simple_config.py']

@@ -1,0 +1,4 @@
+item1 = '{{ fileBasename }}'
+item2 = '{{ fileDirname}}'
+item3 = 'abc_{{ fileBasenameNoExtension }}'
+item4 = '{{fileExtname}}'

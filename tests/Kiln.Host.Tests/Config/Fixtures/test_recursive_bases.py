@@ -1,0 +1,2 @@
+_base_ = './recursive_mid.py'
+item4 = 'test_recursive_bases'
