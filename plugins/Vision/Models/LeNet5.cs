@@ -29,6 +29,18 @@ public sealed class LeNet5 : BaseModel
             nn.Conv2d(16, 120, 5), nn.ReLU());
         classifier = nn.Sequential(nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, numClasses));
         RegisterComponents();
+        InitWeights();
+    }
+
+    /// <summary>He (Kaiming) normal initialisation for the ReLU layers, zero biases: trains in fewer steps than PyTorch's default uniform init.</summary>
+    private void InitWeights()
+    {
+        using var noGrad = no_grad();
+        foreach (var module in features.children().Concat(classifier.children()))
+        {
+            if (module is Conv2d conv) { nn.init.kaiming_normal_(conv.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU); nn.init.zeros_(conv.bias); }
+            else if (module is Linear linear) { nn.init.kaiming_normal_(linear.weight, nonlinearity: nn.init.NonlinearityType.ReLU); nn.init.zeros_(linear.bias); }
+        }
     }
 
     public int NumClasses { get; }
