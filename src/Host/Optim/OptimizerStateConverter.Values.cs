@@ -56,7 +56,7 @@ internal static partial class OptimizerStateConverter
     /// PyTorch writes 0 (an int) for the hyper-parameters whose defaults are the literal <c>0</c> in its signatures
     /// (SGD momentum, dampening, weight_decay; Adam weight_decay), as the golden file's <c>'dampening': 0</c> shows.
     /// </summary>
-    private static object IntIfZero(double value) => value == 0 ? 0L : value;
+    private static object IntIfZero(double value) => value == 0 ? 0L : (object)value;
 
     private static string PyTypeName(object? value) => value switch
     {
