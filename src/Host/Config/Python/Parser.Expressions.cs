@@ -62,7 +62,25 @@ internal sealed partial class Parser
         return e;
     }
 
+    /// <summary>Deeper nesting than this is refused: recursion that deep would overflow the stack and kill the process.</summary>
+    private const int MaxNesting = 200;
+
+    private int _nesting;
+
     private Expr ParseTest()
+    {
+        if (++_nesting > MaxNesting) throw Error(Peek, $"expression nested more than {MaxNesting} levels deep");
+        try
+        {
+            return ParseTestCore();
+        }
+        finally
+        {
+            _nesting--;
+        }
+    }
+
+    private Expr ParseTestCore()
     {
         if (Peek.IsKeyword("lambda")) throw Error(Peek, Unsupported["lambda"]);
         var body = ParseOr();
@@ -101,7 +119,10 @@ internal sealed partial class Parser
         if (Peek.IsKeyword("not"))
         {
             var t = Next();
-            return new UnaryExpr("not", ParseNot(), t.Line, t.Column);
+            if (++_nesting > MaxNesting) throw Error(t, $"expression nested more than {MaxNesting} levels deep");
+            var operand = ParseNot();
+            _nesting--;
+            return new UnaryExpr("not", operand, t.Line, t.Column);
         }
         return ParseComparison();
     }
@@ -151,6 +172,19 @@ internal sealed partial class Parser
     }
 
     private Expr ParseFactor()
+    {
+        if (++_nesting > MaxNesting) throw Error(Peek, $"expression nested more than {MaxNesting} levels deep");
+        try
+        {
+            return ParseFactorCore();
+        }
+        finally
+        {
+            _nesting--;
+        }
+    }
+
+    private Expr ParseFactorCore()
     {
         if (Peek.Kind == TokenKind.Op && Peek.Text is "-" or "+" or "~")
         {

@@ -4,7 +4,29 @@ namespace Kiln.Config.Python;
 
 internal sealed partial class PyInterpreter
 {
+    /// <summary>Deeper expression trees than this are refused: they would overflow the stack, which kills the process.</summary>
+    private const int MaxEvalDepth = 500;
+
+    private int _evalDepth;
+
     private object? Eval(Expr expr)
+    {
+        if (++_evalDepth > MaxEvalDepth)
+        {
+            _evalDepth = 0;
+            throw Fail(expr, $"expression nested more than {MaxEvalDepth} levels deep; split it into several assignments");
+        }
+        try
+        {
+            return EvalCore(expr);
+        }
+        finally
+        {
+            _evalDepth--;
+        }
+    }
+
+    private object? EvalCore(Expr expr)
     {
         Step(expr);
         switch (expr)
