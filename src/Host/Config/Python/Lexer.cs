@@ -17,6 +17,11 @@ internal sealed class Lexer
         "+", "-", "*", "/", "%", "@", "<", ">", "=", ".", ",", ":", ";", "(", ")", "[", "]", "{", "}", "&", "|", "^", "~",
     ];
 
+    // Operators grouped by first character, longest first, so matching one costs a few compares, not ~50.
+    private static readonly Dictionary<char, string[]> OperatorsByFirstChar = Operators
+        .GroupBy(op => op[0])
+        .ToDictionary(g => g.Key, g => g.OrderByDescending(op => op.Length).ToArray());
+
     private readonly string _src;
     private readonly string? _file;
     private readonly int _lineOffset;
@@ -182,7 +187,9 @@ internal sealed class Lexer
 
     private void ReadOperator()
     {
-        foreach (string op in Operators)
+        if (!OperatorsByFirstChar.TryGetValue(_src[_pos], out var candidates))
+            throw Error($"invalid character '{_src[_pos]}' (U+{(int)_src[_pos]:X4})");
+        foreach (string op in candidates)
         {
             if (string.CompareOrdinal(_src, _pos, op, 0, op.Length) != 0) continue;
             int col = Column;
