@@ -57,6 +57,24 @@ public class ConfigErrorTests
         Assert.Contains("'a'", e.Message);
     }
 
+    [Fact]
+    public void FromFile_CircularBases_ErrorShowsChain()
+    {
+        // CFG-06
+        var e = Assert.Throws<ConfigException>(() => Load("errors/cycle_a.py"));
+        Assert.Contains("circular _base_ inheritance", e.Message);
+        Assert.Contains("cycle_a.py -> ", e.Message);
+        Assert.Contains("cycle_b.py -> ", e.Message);
+    }
+
+    [Fact]
+    public void FromString_UnknownNameWithoutCloseMatch_ListsDefinedNames()
+    {
+        // CFG-01
+        var e = Assert.Throws<ConfigException>(() => Kiln.Config.Config.FromString("alpha = 1\nbeta = 2\nx = zzzzzzzz", ".py", Env()));
+        Assert.Contains("<string>:3:5: name 'zzzzzzzz' is not defined; defined names: _base_, alpha, beta", e.Message);
+    }
+
     [Theory]
     [InlineData("def f():\n    pass", "functions ('def') are not allowed", 1, 1)]
     [InlineData("class A:\n    pass", "classes are not allowed", 1, 1)]

@@ -114,6 +114,30 @@ public class PythonConfigTests
     }
 
     [Fact]
+    public void FromString_WhileDelAssert_Work()
+    {
+        // CFG-01
+        var d = Py("""
+            n = 0
+            while n < 5:
+                n += 1
+            else:
+                done = True
+            tmp = dict(a=1, b=2)
+            del tmp['a']
+            scratch = 1
+            del scratch
+            assert n == 5, 'n should be 5'
+            """);
+        Assert.Equal(5L, d["n"]);
+        Assert.Equal(true, d["done"]);
+        Assert.Equal("{'b': 2}", Repr(d["tmp"]));
+        Assert.False(d.ContainsKey("scratch"));
+        var e = Assert.Throws<ConfigException>(() => Py("x = 1\nassert x == 2, 'x must be 2'"));
+        Assert.Contains("<string>:2:1: assertion failed: x must be 2", e.Message);
+    }
+
+    [Fact]
     public void FromString_ComprehensionVariable_DoesNotLeak()
     {
         // CFG-01

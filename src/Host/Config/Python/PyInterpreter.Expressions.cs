@@ -231,7 +231,7 @@ internal sealed partial class PyInterpreter
         };
         if (name == "null") hint = " (Python spells it None)";
         return $"name '{name}' is not defined{hint}" + (close.Count > 0 ? $"; did you mean: {string.Join(", ", close)}?" :
-            known.Count > 0 ? $"; defined names: {string.Join(", ", known.Where(k => !k.StartsWith("__", StringComparison.Ordinal)).Take(20))}" : "");
+            known.Count > 0 ? $"; defined names: {string.Join(", ", known.Where(k => !k.StartsWith("__", StringComparison.Ordinal)).Order(StringComparer.Ordinal).Take(20))}" : "");
     }
 
     private static int Distance(string a, string b)
