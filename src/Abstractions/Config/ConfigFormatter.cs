@@ -70,14 +70,30 @@ public static class ConfigFormatter
         double abs = Math.Abs(d);
         if (abs != 0 && (abs >= 1e16 || abs < 1e-4))
         {
-            // Python switches to exponent form outside [1e-4, 1e16): 1e-05, 1.5e+16.
-            string r = d.ToString("R", CultureInfo.InvariantCulture);
+            // Python switches to exponent form outside [1e-4, 1e16): 1e-05, 1.5e+16. "R" gives the shortest
+            // round-trip digits but not always in exponent form (1e16 comes back as "10000000000000000"),
+            // so the exponent is computed from the digits rather than asked of .NET.
+            string r = abs.ToString("R", CultureInfo.InvariantCulture);
             int e = r.IndexOfAny(['E', 'e']);
-            if (e < 0) r = d.ToString("E16", CultureInfo.InvariantCulture);
-            e = r.IndexOfAny(['E', 'e']);
-            string mantissa = r[..e];
-            int exponent = int.Parse(r[(e + 1)..], CultureInfo.InvariantCulture);
-            return $"{mantissa}e{(exponent < 0 ? "-" : "+")}{Math.Abs(exponent):00}";
+            string digits;
+            int exponent;
+            if (e >= 0)
+            {
+                digits = r[..e].Replace(".", "");
+                exponent = int.Parse(r[(e + 1)..], CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                int dot = r.IndexOf('.');
+                string intPart = (dot < 0 ? r : r[..dot]).TrimStart('0');
+                string frac = dot < 0 ? "" : r[(dot + 1)..];
+                exponent = intPart.Length > 0 ? intPart.Length - 1 : -(frac.Length - frac.TrimStart('0').Length + 1);
+                digits = (intPart + frac).TrimStart('0');
+            }
+            digits = digits.TrimEnd('0');
+            if (digits.Length == 0) digits = "0";
+            string mantissa = digits.Length == 1 ? digits : digits[0] + "." + digits[1..];
+            return $"{(d < 0 ? "-" : "")}{mantissa}e{(exponent < 0 ? "-" : "+")}{Math.Abs(exponent):00}";
         }
         string s = d.ToString("R", CultureInfo.InvariantCulture);
         return s.Contains('.') || s.Contains('E') ? s : s + ".0";

@@ -27,6 +27,9 @@ public sealed class ConfigException : KilnException
     /// <summary>The 1-based column of the error, or 0 when not tied to a column.</summary>
     public int Column { get; init; }
 
+    /// <summary>The message without its <c>file:line:column:</c> prefix, for errors that wrap another.</summary>
+    internal string Detail { get; init; } = "";
+
     internal static ConfigException At(string? file, int line, int column, string message) =>
-        new($"{file ?? "<string>"}:{line}:{column}: {message}") { FileName = file, Line = line, Column = column };
+        new($"{file ?? "<string>"}:{line}:{column}: {message}") { FileName = file, Line = line, Column = column, Detail = message };
 }

@@ -35,6 +35,11 @@ internal static partial class YamlConfigFormat
         {
             throw ConfigException.At(file, (int)e.Start.Line, (int)e.Start.Column, "invalid YAML: " + (e.InnerException?.Message ?? e.Message));
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this, without a position, on some malformed flow collections ("[1, 2\n").
+            throw new ConfigException($"{file ?? "<string>"}: invalid YAML (check for an unclosed '[' or '{{'): {e.Message}") { FileName = file };
+        }
         if (stream.Documents.Count == 0) return new ConfigDict();
         var root = stream.Documents[0].RootNode;
         if (root is YamlScalarNode { Value: null or "" or "~" or "null" }) return new ConfigDict();

@@ -34,8 +34,8 @@ public class ConfigErrorTests
     {
         // CFG-01
         var e = Assert.Throws<ConfigException>(() => Load("errors/syntax.py"));
-        Assert.Contains("syntax.py:2:", e.Message);
-        Assert.Contains("'optimizer'", e.Message);
+        Assert.Contains("syntax.py:1:13:", e.Message);
+        Assert.Contains("'(' was never closed", e.Message);
     }
 
     [Fact]
@@ -57,6 +57,24 @@ public class ConfigErrorTests
         Assert.Contains("'a'", e.Message);
     }
 
+    [Fact]
+    public void FromFile_CircularBases_ErrorShowsChain()
+    {
+        // CFG-06
+        var e = Assert.Throws<ConfigException>(() => Load("errors/cycle_a.py"));
+        Assert.Contains("circular _base_ inheritance", e.Message);
+        Assert.Contains("cycle_a.py -> ", e.Message);
+        Assert.Contains("cycle_b.py -> ", e.Message);
+    }
+
+    [Fact]
+    public void FromString_UnknownNameWithoutCloseMatch_ListsDefinedNames()
+    {
+        // CFG-01
+        var e = Assert.Throws<ConfigException>(() => Kiln.Config.Config.FromString("alpha = 1\nbeta = 2\nx = zzzzzzzz", ".py", Env()));
+        Assert.Contains("<string>:3:5: name 'zzzzzzzz' is not defined; defined names: _base_, alpha, beta", e.Message);
+    }
+
     [Theory]
     [InlineData("def f():\n    pass", "functions ('def') are not allowed", 1, 1)]
     [InlineData("class A:\n    pass", "classes are not allowed", 1, 1)]
@@ -64,9 +82,11 @@ public class ConfigErrorTests
     [InlineData("from os import path", "imports are not allowed", 1, 1)]
     [InlineData("with read_base():\n    pass", "read_base", 1, 1)]
     [InlineData("x = 1\ny = 'abc", "unterminated string literal", 2, 5)]
-    [InlineData("x = (1, 2]", "expected ')'", 1, 10)]
-    [InlineData("x = 1\n  y = 2", "unexpected indent", 2, 3)]
+    [InlineData("x = (1, 2]", "closing ']' does not match opening '(' at line 1, column 5", 1, 10)]
+    [InlineData("x = [dict(a=1,\n          b=2]", "closing ']' does not match opening '('", 2, 14)]
     [InlineData("x = 1 +", "expected an expression", 1, 8)]
+    [InlineData("x = f'{1 +}'", "in f-string expression '1 +'", 1, 11)]
+    [InlineData("x = 1\n  y = 2", "unexpected indent", 2, 3)]
     [InlineData("x = 08", "leading zeros", 1, 5)]
     [InlineData("x = [1][5]", "list index 5 out of range", 1, 8)]
     [InlineData("x = 1 + 'a'", "unsupported operand type(s) for +: 'int' and 'str'", 1, 7)]

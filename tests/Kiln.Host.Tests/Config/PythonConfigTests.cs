@@ -31,6 +31,13 @@ public class PythonConfigTests
     [InlineData("x = '-'.join(['a', 'b']), 'a_b'.replace('_', '.'), ' a b '.split(), 'a,b'.split(','), ' x '.strip(), 'Ab'.upper(), 'Ab'.lower(), 'abc'.startswith('ab'), 'abc'.endswith(('x', 'c'))", "('a-b', 'a.b', ['a', 'b'], ['a', 'b'], 'x', 'AB', 'ab', True, True)")]
     [InlineData("x = dict(**dict(a=1), b=2), {**dict(a=1), 'c': 3}, [*[1, 2], 3], dict([('k', 1)])", "({'a': 1, 'b': 2}, {'a': 1, 'c': 3}, [1, 2, 3], {'k': 1})")]
     [InlineData("x = {1, 2, 2}", "[1, 2]")]
+    [InlineData("x = [1.5e16, -1e22, 1.2345e-7, 123456789012345678.0, 0.0001, 9999999999999998.0, -0.00001]", "[1.5e+16, -1e+22, 1.2345e-07, 1.2345678901234568e+17, 0.0001, 9999999999999998.0, -1e-05]")]
+    [InlineData("v = 3\nx = f'{v=}', f'{v!r:>4}', f'{\"a\" if v else \"b\"}', f'{[1, 2][0]}', f'{v:{v}d}'", "('v=3', '   3', 'a', '1', '  3')")]
+    [InlineData("x = 'a%sb' % 1, '%5.1f|%-4d|%x|%%' % (3.14159, 7, 255)", "('a1b', '  3.1|7   |ff|%')")]
+    [InlineData("x = '{:>6.2f}|{:,}|{!r}|{0[k]}'.format(dict(k=1), 1000, 's') if False else '{:>6.2f}|{:,}|{!r}'.format(3.14159, 1000, 's')", "\"  3.14|1,000|'s'\"")]
+    [InlineData("x = 1.0, 1e16, 1e-5, 0.1 + 0.2, 3 * 1.5, 10 / 4, float('inf') > 1e308", "(1.0, 1e+16, 1e-05, 0.30000000000000004, 4.5, 2.5, True)")]
+    [InlineData("x = 'a' < 'b', [1, 2] < [1, 3], (1,) == (1,), [1] == (1,), 1 == 1.0, True == 1", "(True, True, True, False, True, True)")]
+    [InlineData("x = list(reversed([1, 2])), any([0, 1]), all([]), divmod(7, 2), 'x'.join('abc'), 'a,b,c'.split(',', 1), 'a b'.title()", "([2, 1], True, True, (3, 1), 'axbxc', ['a', 'b,c'], 'A B')")]
     public void FromString_Expression_EvaluatesLikePython(string source, string expected)
     {
         // CFG-01
@@ -104,6 +111,30 @@ public class PythonConfigTests
         var loader = (ConfigDict)d["train_dataloader"]!;
         Assert.Same(d["train_pipeline"], ((ConfigDict)loader["dataset"]!)["pipeline"]);
         Assert.Equal("(1333, 800)", Repr(((ConfigDict)((List<object?>)d["train_pipeline"]!)[2]!)["scale"]));
+    }
+
+    [Fact]
+    public void FromString_WhileDelAssert_Work()
+    {
+        // CFG-01
+        var d = Py("""
+            n = 0
+            while n < 5:
+                n += 1
+            else:
+                done = True
+            tmp = dict(a=1, b=2)
+            del tmp['a']
+            scratch = 1
+            del scratch
+            assert n == 5, 'n should be 5'
+            """);
+        Assert.Equal(5L, d["n"]);
+        Assert.Equal(true, d["done"]);
+        Assert.Equal("{'b': 2}", Repr(d["tmp"]));
+        Assert.False(d.ContainsKey("scratch"));
+        var e = Assert.Throws<ConfigException>(() => Py("x = 1\nassert x == 2, 'x must be 2'"));
+        Assert.Contains("<string>:2:1: assertion failed: x must be 2", e.Message);
     }
 
     [Fact]

@@ -17,6 +17,11 @@ internal sealed class Lexer
         "+", "-", "*", "/", "%", "@", "<", ">", "=", ".", ",", ":", ";", "(", ")", "[", "]", "{", "}", "&", "|", "^", "~",
     ];
 
+    // Operators grouped by first character, longest first, so matching one costs a few compares, not ~50.
+    private static readonly Dictionary<char, string[]> OperatorsByFirstChar = Operators
+        .GroupBy(op => op[0])
+        .ToDictionary(g => g.Key, g => g.OrderByDescending(op => op.Length).ToArray());
+
     private readonly string _src;
     private readonly string? _file;
     private readonly int _lineOffset;
@@ -27,6 +32,7 @@ internal sealed class Lexer
     private int _line = 1;
     private int _lineStart;
     private int _depth;
+    private readonly Stack<(string Op, int Line, int Column)> _open = new();
 
     private Lexer(string src, string? file, int lineOffset, int columnOffset)
     {
@@ -102,6 +108,12 @@ internal sealed class Lexer
             if (c is '\'' or '"') { ReadString("", _pos); continue; }
             ReadOperator();
         }
+        if (_open.Count > 0)
+        {
+            // Report the bracket that was left open, not the end of file where Python's parser would give up.
+            var (opener, line, column) = _open.Reverse().First();
+            throw ConfigException.At(_file, line, column, $"'{opener}' was never closed");
+        }
         int col = Column;
         if (_tokens.Count > 0 && _tokens[^1].Kind is not (TokenKind.Newline or TokenKind.Dedent or TokenKind.Indent))
             Add(TokenKind.Newline, "\\n", null, _line, col);
@@ -175,15 +187,26 @@ internal sealed class Lexer
 
     private void ReadOperator()
     {
-        foreach (string op in Operators)
+        if (!OperatorsByFirstChar.TryGetValue(_src[_pos], out var candidates))
+            throw Error($"invalid character '{_src[_pos]}' (U+{(int)_src[_pos]:X4})");
+        foreach (string op in candidates)
         {
             if (string.CompareOrdinal(_src, _pos, op, 0, op.Length) != 0) continue;
             int col = Column;
             _pos += op.Length;
-            if (op is "(" or "[" or "{") _depth++;
+            if (op is "(" or "[" or "{")
+            {
+                _depth++;
+                _open.Push((op, _line + _lineOffset, col));
+            }
             else if (op is ")" or "]" or "}")
             {
                 if (_depth == 0) throw ConfigException.At(_file, _line + _lineOffset, col, $"unmatched '{op}'");
+                var (opener, line, column) = _open.Pop();
+                string expected = opener switch { "(" => ")", "[" => "]", _ => "}" };
+                if (op != expected)
+                    throw ConfigException.At(_file, _line + _lineOffset, col,
+                        $"closing '{op}' does not match opening '{opener}' at line {line}, column {column} (expected '{expected}')");
                 _depth--;
             }
             Add(TokenKind.Op, op, null, _line, col);

@@ -58,12 +58,18 @@ internal sealed partial class Parser
     /// <summary>Parses the expression inside an f-string replacement field.</summary>
     private Expr ParseSubExpression(string source, int line, int col)
     {
-        var tokens = Lexer.Tokenize("(" + source + ")", _file, line - 1, col - 2);
-        var sub = new Parser(tokens, _file);
-        var expr = sub.ParseTestList();
-        if (sub.Peek.Kind != TokenKind.Newline)
-            throw sub.Error(sub.Peek, $"invalid syntax in f-string expression '{source}'");
-        return expr;
+        try
+        {
+            var tokens = Lexer.Tokenize("(" + source + ")", _file, line - 1, col - 2);
+            var sub = new Parser(tokens, _file);
+            var expr = sub.ParseTestList();
+            if (sub.Peek.Kind != TokenKind.Newline) throw sub.Error(sub.Peek, $"unexpected {sub.Peek.Describe()}");
+            return expr;
+        }
+        catch (ConfigException e) when (e.Line > 0)
+        {
+            throw ConfigException.At(_file, e.Line, e.Column, $"in f-string expression '{source}': {e.Detail}");
+        }
     }
 
     private Token Peek => _tokens[_pos];

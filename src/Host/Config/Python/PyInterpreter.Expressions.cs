@@ -4,7 +4,29 @@ namespace Kiln.Config.Python;
 
 internal sealed partial class PyInterpreter
 {
+    /// <summary>Deeper expression trees than this are refused: they would overflow the stack, which kills the process.</summary>
+    private const int MaxEvalDepth = 500;
+
+    private int _evalDepth;
+
     private object? Eval(Expr expr)
+    {
+        if (++_evalDepth > MaxEvalDepth)
+        {
+            _evalDepth = 0;
+            throw Fail(expr, $"expression nested more than {MaxEvalDepth} levels deep; split it into several assignments");
+        }
+        try
+        {
+            return EvalCore(expr);
+        }
+        finally
+        {
+            _evalDepth--;
+        }
+    }
+
+    private object? EvalCore(Expr expr)
     {
         Step(expr);
         switch (expr)
@@ -209,7 +231,7 @@ internal sealed partial class PyInterpreter
         };
         if (name == "null") hint = " (Python spells it None)";
         return $"name '{name}' is not defined{hint}" + (close.Count > 0 ? $"; did you mean: {string.Join(", ", close)}?" :
-            known.Count > 0 ? $"; defined names: {string.Join(", ", known.Where(k => !k.StartsWith("__", StringComparison.Ordinal)).Take(20))}" : "");
+            known.Count > 0 ? $"; defined names: {string.Join(", ", known.Where(k => !k.StartsWith("__", StringComparison.Ordinal)).Order(StringComparer.Ordinal).Take(20))}" : "");
     }
 
     private static int Distance(string a, string b)
