@@ -10,8 +10,8 @@ public sealed class HistoryBuffer : IHistoryBuffer
     /// <summary>MMEngine's default <c>max_length</c>.</summary>
     public const int DefaultMaxLength = 1_000_000;
 
-    private double[] _values = new double[16];
-    private int[] _counts = new int[16];
+    private double[] _values;
+    private int[] _counts;
     private int _start;
     private int _count;
 
@@ -19,6 +19,8 @@ public sealed class HistoryBuffer : IHistoryBuffer
     {
         if (maxLength <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), "max_length must be positive.");
         MaxLength = maxLength;
+        _values = new double[Math.Min(16, maxLength)];
+        _counts = new int[_values.Length];
     }
 
     public int MaxLength { get; }
@@ -33,6 +35,7 @@ public sealed class HistoryBuffer : IHistoryBuffer
     {
         if (_count == MaxLength)
         {
+            // Full: the array holds exactly MaxLength slots, so the oldest value's slot takes the newest.
             _values[_start] = value;
             _counts[_start] = count;
             _start = (_start + 1) % _values.Length;
