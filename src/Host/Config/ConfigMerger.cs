@@ -68,16 +68,5 @@ internal static class ConfigMerger
 
     private static string Join(string path, string key) => path.Length == 0 ? key : path + "." + key;
 
-    internal static string TypeName(object? v) => v switch
-    {
-        null => "NoneType",
-        bool => "bool",
-        long => "int",
-        double => "float",
-        string => "str",
-        List<object?> => "list",
-        object?[] => "tuple",
-        ConfigDict => "dict",
-        _ => v.GetType().Name,
-    };
+    internal static string TypeName(object? v) => Python.PyOps.TypeName(v);
 }

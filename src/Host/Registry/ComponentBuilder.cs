@@ -1,3 +1,4 @@
+using Kiln.Text;
 using System.Reflection;
 using Kiln.Config;
 using Microsoft.Extensions.DependencyInjection;

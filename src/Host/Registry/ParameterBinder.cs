@@ -1,3 +1,4 @@
+using Kiln.Text;
 using System.Reflection;
 using System.Text;
 using Kiln.Config;

@@ -221,7 +221,7 @@ internal sealed partial class PyInterpreter
         for (var scope = _scope; scope is not null; scope = scope.Parent)
             foreach (var k in scope.Vars.Keys) known.Add(k);
         var close = known.Concat(Builtins)
-            .Select(k => (k, d: Distance(name, k)))
+            .Select(k => (k, d: Kiln.Text.NameSuggester.Distance(name, k)))
             .Where(x => x.d <= Math.Max(2, name.Length / 3))
             .OrderBy(x => x.d).ThenBy(x => x.k, StringComparer.Ordinal).Take(5).Select(x => x.k).ToList();
         string hint = name switch
@@ -232,21 +232,6 @@ internal sealed partial class PyInterpreter
         if (name == "null") hint = " (Python spells it None)";
         return $"name '{name}' is not defined{hint}" + (close.Count > 0 ? $"; did you mean: {string.Join(", ", close)}?" :
             known.Count > 0 ? $"; defined names: {string.Join(", ", known.Where(k => !k.StartsWith("__", StringComparison.Ordinal)).Order(StringComparer.Ordinal).Take(20))}" : "");
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var prev = new int[b.Length + 1];
-        var cur = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) prev[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            cur[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            (prev, cur) = (cur, prev);
-        }
-        return prev[b.Length];
     }
 
     private object? GetAttribute(object? obj, string name)

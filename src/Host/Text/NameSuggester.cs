@@ -1,4 +1,4 @@
-namespace Kiln.Registry;
+namespace Kiln.Text;
 
 /// <summary>Closest names by edit distance, for "did you mean" hints in errors.</summary>
 internal static class NameSuggester
@@ -16,7 +16,7 @@ internal static class NameSuggester
     }
 
     /// <summary>Case-insensitive Levenshtein distance.</summary>
-    private static int Distance(string a, string b)
+    public static int Distance(string a, string b)
     {
         a = a.ToLowerInvariant();
         b = b.ToLowerInvariant();
