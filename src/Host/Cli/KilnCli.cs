@@ -18,6 +18,7 @@ public static class KilnCli
             Description = "Extra plugin folders to load (a plugin folder, or a folder of them); also KILN_PLUGINS.",
             Recursive = true,
             AllowMultipleArgumentsPerToken = true,
+            HelpName = "DIR",
         };
         var debugOption = new Option<bool>("--debug") { Description = "Print stack traces with errors.", Recursive = true };
         var root = new RootCommand("Kiln: MMEngine for .NET. Trains TorchSharp models from MMEngine-style configs, with plugins.");

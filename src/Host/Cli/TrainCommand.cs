@@ -16,17 +16,19 @@ internal static class TrainCommand
 {
     public static Command Create(Option<string[]> plugins, Option<bool> debug, TextWriter output, TextWriter error)
     {
-        var configArg = new Argument<string>("config") { Description = "The config file (.py, .json, .yaml)." };
-        var workDir = new Option<string?>("--work-dir") { Description = "Where logs and checkpoints go (overrides the config's work_dir)." };
+        var configArg = new Argument<string>("config") { Description = "The config file (.py, .json, .yaml).", HelpName = "CONFIG" };
+        var workDir = new Option<string?>("--work-dir") { Description = "Where logs and checkpoints go (overrides the config's work_dir).", HelpName = "DIR" };
         var cfgOptions = new Option<string[]>("--cfg-options")
         {
             Description = "Override config keys: key=value pairs, dotted keys for nested dicts (optim_wrapper.optimizer.lr=0.1).",
             AllowMultipleArgumentsPerToken = true,
+            HelpName = "KEY=VALUE",
         };
         var resume = new Option<string?>("--resume")
         {
             Description = "Resume training: from CKPT if given, else from the latest checkpoint in the work directory.",
             Arity = ArgumentArity.ZeroOrOne,
+            HelpName = "CKPT",
         };
         var command = new Command("train", "Train a model from a config file.") { configArg };
         command.Options.Add(workDir);
