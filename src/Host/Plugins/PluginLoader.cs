@@ -62,7 +62,10 @@ public static class PluginLoader
     /// <summary>Loads one plugin assembly and creates its <see cref="IKilnPlugin"/> entry.</summary>
     public static LoadedPlugin Load(string assemblyPath)
     {
-        var loader = McMasterLoader.CreateFromAssemblyFile(assemblyPath, SharedTypes, c => c.PreferSharedTypes = true);
+        // Only SharedTypes' assemblies (and what they reference) come from the host. PreferSharedTypes would send
+        // every assembly the host can resolve to the host's context, so a plugin's private Newtonsoft.Json 13.0.1
+        // silently became the host's 13.0.3 whenever the host carried one.
+        var loader = McMasterLoader.CreateFromAssemblyFile(assemblyPath, SharedTypes);
         Assembly assembly;
         try
         {
