@@ -21,10 +21,15 @@ public static class PluginLoader
         typeof(IKilnPlugin), typeof(torch), typeof(IServiceCollection), typeof(ILogger),
     ];
 
-    /// <summary>The plugin folders the host loads: <c>plugins/</c> beside the executable, then <paramref name="extraRoots"/>.</summary>
+    /// <summary>
+    /// The plugin folders the host loads: <c>plugins/</c> beside the executable when it exists, then
+    /// <c>KILN_PLUGINS</c>, then <paramref name="extraRoots"/> (which must exist: <see cref="Discover"/> checks).
+    /// </summary>
     public static IReadOnlyList<string> DefaultRoots(IEnumerable<string> extraRoots)
     {
-        var roots = new List<string> { Path.Combine(AppContext.BaseDirectory, "plugins") };
+        var roots = new List<string>();
+        string bundled = Path.Combine(AppContext.BaseDirectory, "plugins");
+        if (System.IO.Directory.Exists(bundled)) roots.Add(bundled);
         if (Environment.GetEnvironmentVariable("KILN_PLUGINS") is { Length: > 0 } env)
             roots.AddRange(env.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
         roots.AddRange(extraRoots);
@@ -33,19 +38,17 @@ public static class PluginLoader
 
     /// <summary>
     /// Every plugin entry assembly under <paramref name="roots"/>: a root is either a plugin folder itself or a
-    /// folder of plugin folders. A root named explicitly that does not exist is an error; the default one may be absent.
+    /// folder of plugin folders. A root that does not exist is an error; <see cref="DefaultRoots"/> leaves out an
+    /// absent <c>plugins/</c>, so only roots someone named can be missing.
     /// </summary>
     public static IReadOnlyList<string> Discover(IReadOnlyList<string> roots)
     {
         var found = new List<string>();
-        for (int i = 0; i < roots.Count; i++)
+        foreach (var given in roots)
         {
-            string root = Path.GetFullPath(roots[i]);
+            string root = Path.GetFullPath(given);
             if (!System.IO.Directory.Exists(root))
-            {
-                if (i == 0) continue;
-                throw new KilnException($"plugin folder '{roots[i]}' does not exist (from --plugins or KILN_PLUGINS).");
-            }
+                throw new KilnException($"plugin folder '{given}' does not exist (from --plugins or KILN_PLUGINS).");
             if (EntryAssemblyIn(root) is { } direct) { found.Add(direct); continue; }
             foreach (var dir in System.IO.Directory.GetDirectories(root).Order(StringComparer.Ordinal))
                 if (EntryAssemblyIn(dir) is { } entry) found.Add(entry);
@@ -62,7 +65,10 @@ public static class PluginLoader
     /// <summary>Loads one plugin assembly and creates its <see cref="IKilnPlugin"/> entry.</summary>
     public static LoadedPlugin Load(string assemblyPath)
     {
-        var loader = McMasterLoader.CreateFromAssemblyFile(assemblyPath, SharedTypes, c => c.PreferSharedTypes = true);
+        // Only SharedTypes' assemblies (and what they reference) come from the host. PreferSharedTypes would send
+        // every assembly the host can resolve to the host's context, so a plugin's private Newtonsoft.Json 13.0.1
+        // silently became the host's 13.0.3 whenever the host carried one.
+        var loader = McMasterLoader.CreateFromAssemblyFile(assemblyPath, SharedTypes);
         Assembly assembly;
         try
         {

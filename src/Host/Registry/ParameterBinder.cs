@@ -36,15 +36,25 @@ internal static class ParameterBinder
     {
         var parameters = ctor.GetParameters();
         var values = new object?[parameters.Length];
-        var used = new HashSet<string>(StringComparer.Ordinal);
         string typeName = ctor.DeclaringType!.Name;
+
+        // Unknown keys first, as Python reports an unexpected keyword before a missing one: a misspelled key
+        // (num_layer) must be named with its suggestion, not hidden behind "needs 'num_layers'".
+        var valid = parameters.Select(p => SnakeCase(p.Name!)).ToList();
+        var unknown = args.Keys.Where(k => !valid.Contains(k, StringComparer.Ordinal)).ToList();
+        if (unknown.Count > 0)
+        {
+            var hints = unknown.Select(u => NameSuggester.Closest(u, valid, 1) is [var c] ? $"'{u}' (did you mean '{c}'?)" : $"'{u}'");
+            return (values, new KilnException(
+                $"{path}: {typeName} does not take {string.Join(", ", hints)}. Keys {typeName} takes: {DescribeKeys(parameters)}."));
+        }
+
         for (int i = 0; i < parameters.Length; i++)
         {
             var p = parameters[i];
             string key = SnakeCase(p.Name!);
             if (args.TryGetValue(key, out var raw))
             {
-                used.Add(key);
                 values[i] = ValueConverter.Convert(raw, p.ParameterType, builder, $"{path}.{key}");
             }
             else if (!IsConfigValueType(p.ParameterType) && builder.GetService(p.ParameterType) is { } service)
@@ -61,14 +71,6 @@ internal static class ParameterBinder
                     $"{path}: {typeName} needs '{key}' ({FriendlyName(p.ParameterType)}), which the config does not give. " +
                     $"Keys {typeName} takes: {DescribeKeys(parameters)}."));
             }
-        }
-        var unknown = args.Keys.Where(k => !used.Contains(k)).ToList();
-        if (unknown.Count > 0)
-        {
-            var valid = parameters.Select(p => SnakeCase(p.Name!)).ToList();
-            var hints = unknown.Select(u => NameSuggester.Closest(u, valid, 1) is [var c] ? $"'{u}' (did you mean '{c}'?)" : $"'{u}'");
-            return (values, new KilnException(
-                $"{path}: {typeName} does not take {string.Join(", ", hints)}. Keys {typeName} takes: {DescribeKeys(parameters)}."));
         }
         return (values, null);
     }

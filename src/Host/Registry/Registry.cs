@@ -73,7 +73,11 @@ public sealed class Registry
         return null;
     }
 
-    /// <summary>Every name a lookup from this node could resolve: own and ancestors' bare, other scopes qualified.</summary>
+    /// <summary>
+    /// Every name a lookup from this node could resolve: own and ancestors' bare, other scopes qualified with the
+    /// scope path <see cref="Get"/> follows to them (<c>samoyed.little_samoyed.X</c> from the root, not
+    /// <c>little_samoyed.X</c>, which only the root's direct children resolve).
+    /// </summary>
     public IEnumerable<string> VisibleNames()
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -82,8 +86,20 @@ public sealed class Registry
                 if (seen.Add(name)) yield return name;
         foreach (var node in Walk(Root))
             if (node != this && node.Parent is not null)
+            {
+                string prefix = ScopePathTo(node);
                 foreach (var name in node._modules.Keys)
-                    if (seen.Add($"{node.Scope}.{name}")) yield return $"{node.Scope}.{name}";
+                    if (seen.Add($"{prefix}.{name}")) yield return $"{prefix}.{name}";
+            }
+    }
+
+    /// <summary>The dotted scopes from this node's child down to <paramref name="node"/> when it is below this node, else from the root's child.</summary>
+    private string ScopePathTo(Registry node)
+    {
+        var scopes = new List<string>();
+        for (var n = node; n != this && n.Parent is not null; n = n.Parent) scopes.Add(n.Scope);
+        scopes.Reverse();
+        return string.Join('.', scopes);
     }
 
     private static IEnumerable<Registry> Walk(Registry node)

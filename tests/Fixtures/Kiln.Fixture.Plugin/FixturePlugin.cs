@@ -1,0 +1,9 @@
+using Kiln.Registry;
+
+namespace Kiln.Fixture.Plugin;
+
+/// <summary>The fixture plugin's entry: owns the <c>fixture</c> scope; its model registers by attribute.</summary>
+public sealed class FixturePlugin : IKilnPlugin
+{
+    public string Scope => "fixture";
+}
