@@ -53,9 +53,10 @@ public sealed class ComponentBuilder(RegistryTree tree, IServiceProvider service
         {
             throw new KilnException($"{path} ({typeName}): {inner.Message}", inner);
         }
-        catch (TargetInvocationException e) when (e.InnerException is ArgumentException or InvalidOperationException or FileNotFoundException or DirectoryNotFoundException)
+        catch (TargetInvocationException e) when (e.InnerException is { } inner)
         {
-            throw new KilnException($"{path} ({typeName}): {e.InnerException!.Message}", e.InnerException);
+            // Whatever a constructor throws, the user learns which config entry built it.
+            throw new KilnException($"{path} ({typeName}): {inner.GetType().Name}: {inner.Message}", inner);
         }
     }
 

@@ -59,6 +59,8 @@ internal static class ValueConverter
             case long l when t == typeof(float): return (float)l;
             case long l when t == typeof(short) && l is >= short.MinValue and <= short.MaxValue: return (short)l;
             case double d when t == typeof(double): return d;
+            case double d when t == typeof(int) && d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue: return (int)d;
+            case double d when t == typeof(long) && d == Math.Floor(d) && d is >= long.MinValue and <= long.MaxValue: return (long)d;
             case double d when t == typeof(float): return (float)d;
             case bool b when t == typeof(bool): return b;
             case string s when t.IsEnum: return ParseEnum(s, t, path);
@@ -118,5 +120,4 @@ internal static class ValueConverter
             $"{path} = {ConfigFormatter.Format(value)} is {kind}, but a {ParameterBinder.FriendlyName(target)} is needed here.");
     }
 
-    internal static string Invariant(double d) => d.ToString(CultureInfo.InvariantCulture);
 }

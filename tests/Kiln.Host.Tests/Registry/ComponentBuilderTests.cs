@@ -55,6 +55,29 @@ public sealed class ComponentBuilderTests : IDisposable
         Assert.True(probe.UseBias);
     }
 
+    // REG-04: a whole float (3.0) binds to an int parameter, as Python would pass it; a fraction does not.
+    [Fact]
+    public void Build_WholeFloatForInt_Converts()
+    {
+        var probe = (ConversionProbe)_builder.Build(Registries.TaskUtils, Dict(("type", "kennel.ConversionProbe"), ("num_layers", 3.0)));
+        Assert.Equal(3, probe.NumLayers);
+        var e = Assert.Throws<KilnException>(() => _builder.Build(Registries.TaskUtils, Dict(("type", "kennel.ConversionProbe"), ("num_layers", 2.5))));
+        Assert.Contains("num_layers = 2.5", e.Message);
+    }
+
+    // REG-04: whatever a constructor throws, the error names the config entry that built it.
+    [Fact]
+    public void Build_ConstructorThrows_ErrorNamesKeyPathAndType()
+    {
+        var e = Assert.Throws<KilnException>(() => _builder.Build(Registries.TaskUtils, Dict(("type", "kennel.ThrowingProbe")), keyPath: "model.head"));
+        Assert.Equal("model.head (kennel.ThrowingProbe): NotSupportedException: no heads today", e.Message);
+    }
+
+    public sealed class ThrowingProbe
+    {
+        public ThrowingProbe() => throw new NotSupportedException("no heads today");
+    }
+
     // REG-04: a scalar given for a list parameter becomes a one-element list; enums also match their own names.
     [Fact]
     public void Build_ScalarForListAndPascalEnum_Converts()
@@ -295,6 +318,7 @@ public sealed class ComponentBuilderTests : IDisposable
             registrar.Register(Registries.TaskUtils, typeof(ConversionProbe));
             registrar.Register(Registries.Hooks, typeof(DiProbe));
             registrar.Register(Registries.Functions, "add", (_, a) => (long)a["a"]! + (long)a["b"]!);
+            registrar.Register(Registries.TaskUtils, typeof(ThrowingProbe));
         }
 
         public void ConfigureServices(IServiceCollection services) => services.AddSingleton<Kennel>();
