@@ -39,10 +39,16 @@ public sealed class DataLoader : IEnumerable<DataBatch>
     /// <summary>Batches per pass (<c>len(dataloader)</c>).</summary>
     public int Count => DropLast ? Sampler.Count / BatchSize : (Sampler.Count + BatchSize - 1) / BatchSize;
 
-    public IEnumerator<DataBatch> GetEnumerator()
+    public IEnumerator<DataBatch> GetEnumerator() => Enumerate(0).GetEnumerator();
+
+    /// <summary>
+    /// One pass, skipping the first <paramref name="skipBatches"/> batches by sampler index without loading them
+    /// (how an iteration-based run resumes mid-epoch).
+    /// </summary>
+    public IEnumerable<DataBatch> Enumerate(int skipBatches)
     {
         var samples = new List<Sample>(BatchSize);
-        foreach (int index in Sampler)
+        foreach (int index in Sampler.Skip(skipBatches * BatchSize))
         {
             samples.Add(LoadSample(index));
             if (samples.Count == BatchSize)

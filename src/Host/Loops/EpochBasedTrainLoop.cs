@@ -1,70 +1,50 @@
 using Kiln.Data;
 using Kiln.Registry;
-using Kiln.Structures;
 using TorchSharp;
 
 namespace Kiln.Loops;
 
 /// <summary>
 /// MMEngine's <c>EpochBasedTrainLoop</c> (runner/loops.py): <see cref="MaxEpochs"/> passes over the dataloader,
-/// validating every <see cref="ValInterval"/> epochs from <see cref="ValBegin"/> and after the last one.
+/// validating every <c>val_interval</c> epochs from <c>val_begin</c> and after the last one.
 /// </summary>
 [Register(Registries.Loops)]
-public sealed class EpochBasedTrainLoop
+public sealed class EpochBasedTrainLoop : TrainLoop
 {
-    private readonly Runner _runner;
-
-    public EpochBasedTrainLoop(Runner runner, DataLoader dataloader, int maxEpochs, int valBegin = 1, int valInterval = 1)
+    public EpochBasedTrainLoop(Runner runner, DataLoader dataloader, int maxEpochs, int valBegin = 1, int valInterval = 1,
+        IReadOnlyList<IReadOnlyList<int>>? dynamicIntervals = null)
+        : base(runner, dataloader, valBegin, valInterval, dynamicIntervals)
     {
         if (maxEpochs <= 0) throw new KilnException($"train_cfg.max_epochs must be a positive integer, got {maxEpochs}.");
-        if (valInterval <= 0) throw new KilnException($"train_cfg.val_interval must be a positive integer, got {valInterval}.");
-        _runner = runner;
-        Dataloader = dataloader;
         MaxEpochs = maxEpochs;
-        ValBegin = valBegin;
-        ValInterval = valInterval;
     }
 
-    public DataLoader Dataloader { get; }
+    public override int MaxEpochs { get; }
 
-    public int MaxEpochs { get; }
-
-    public int MaxIters => MaxEpochs * Dataloader.Count;
-
-    public int ValBegin { get; }
-
-    public int ValInterval { get; }
-
-    /// <summary>Completed epochs.</summary>
-    public int Epoch { get; internal set; }
-
-    /// <summary>Completed iterations.</summary>
-    public int Iter { get; internal set; }
-
-    internal bool StopTraining { get; set; }
+    public override int MaxIters => MaxEpochs * Dataloader.Count;
 
     /// <summary>
     /// Order (loops.py: EpochBasedTrainLoop.run):
-    /// BeforeTrain; per epoch: RunEpoch, then validate when due; AfterTrain.
+    /// BeforeTrain; per epoch: RunEpoch, epoch + 1, decide the val interval, validate when due; AfterTrain.
     /// </summary>
-    public void Run()
+    public override void Run()
     {
-        var hooks = _runner.HookList;
-        hooks.Call(h => h.BeforeTrain(_runner));
+        var hooks = Runner.HookList;
+        hooks.Call(h => h.BeforeTrain(Runner));
         while (Epoch < MaxEpochs && !StopTraining)
         {
             RunEpoch();
-            if (_runner.ValLoop is { } val && Epoch >= ValBegin && (Epoch % ValInterval == 0 || Epoch == MaxEpochs))
-                val.Run();
+            DecideCurrentValInterval(Epoch + 1);
+            if (ShouldValidate(Epoch, MaxEpochs)) Runner.ValLoop!.Run();
         }
-        hooks.Call(h => h.AfterTrain(_runner));
+        hooks.Call(h => h.AfterTrain(Runner));
     }
 
     private void RunEpoch()
     {
-        var hooks = _runner.HookList;
-        hooks.Call(h => h.BeforeTrainEpoch(_runner));
-        _runner.Model.train();
+        var hooks = Runner.HookList;
+        hooks.Call(h => h.BeforeTrainEpoch(Runner));
+        Runner.Model.train();
         using (var batches = Dataloader.GetEnumerator())
         {
             for (int index = 0; !StopTraining; index++)
@@ -76,19 +56,7 @@ public sealed class EpochBasedTrainLoop
                 RunIter(index, batches.Current);
             }
         }
-        hooks.Call(h => h.AfterTrainEpoch(_runner));
+        hooks.Call(h => h.AfterTrainEpoch(Runner));
         Epoch++;
-    }
-
-    /// <summary>One training iteration: BeforeTrainIter → model.TrainStep → AfterTrainIter.</summary>
-    private void RunIter(int index, DataBatch batch)
-    {
-        var hooks = _runner.HookList;
-        var args = new Hooks.BatchArgs(index, batch);
-        hooks.Call(h => h.BeforeTrainIter(_runner, args));
-        var outputs = _runner.Model.TrainStep(batch, _runner.RequireOptimWrapper());
-        var after = new Hooks.TrainIterArgs(index, batch, outputs);
-        hooks.Call(h => h.AfterTrainIter(_runner, after));
-        Iter++;
     }
 }

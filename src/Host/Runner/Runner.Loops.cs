@@ -60,25 +60,25 @@ public sealed partial class Runner
         return metrics;
     }
 
-    /// <summary>MMEngine's <c>build_train_loop</c>: <c>by_epoch=True</c> (or <c>type='EpochBasedTrainLoop'</c>) is built; iteration-based training arrives with issue 5.</summary>
-    private EpochBasedTrainLoop BuildTrainLoop(ConfigDict cfg)
+    /// <summary>
+    /// MMEngine's <c>build_train_loop</c>: <c>type</c> builds that loop from the LOOPS registry (a plugin's custom
+    /// <see cref="TrainLoop"/>); otherwise <c>by_epoch</c> (default True) picks <see cref="EpochBasedTrainLoop"/> or
+    /// <see cref="IterBasedTrainLoop"/>. Giving both is an error, as in MMEngine. The loop gets <c>runner</c> and the
+    /// built <c>dataloader</c>.
+    /// </summary>
+    private TrainLoop BuildTrainLoop(ConfigDict cfg)
     {
         var args = new ConfigDict(cfg);
-        var type = args.Pop("type") as string;
         var byEpoch = args.Pop("by_epoch");
-        if (type is not null && byEpoch is not null)
+        if (args.ContainsKey("type") && byEpoch is not null)
             throw new KilnException("train_cfg: give either 'type' or 'by_epoch', not both (as MMEngine).");
-        if (type is not (null or "EpochBasedTrainLoop") || byEpoch is false)
-            throw new KilnException($"train_cfg: only the epoch-based train loop is built yet (by_epoch=True); {type ?? "IterBasedTrainLoop"} arrives with issue 5.");
-        foreach (var key in args.Keys)
-            if (key is not ("max_epochs" or "val_begin" or "val_interval"))
-                throw new KilnException($"train_cfg.{key} is not an EpochBasedTrainLoop option; valid: by_epoch, max_epochs, val_begin, val_interval.");
+        if (byEpoch is not (null or bool))
+            throw new KilnException($"train_cfg.by_epoch = {ConfigFormatter.Format(byEpoch)} must be True or False.");
+        args.SetDefault("type", byEpoch is false ? nameof(IterBasedTrainLoop) : nameof(EpochBasedTrainLoop));
         var dataloader = BuildDataloader(Cfg["train_dataloader"] as ConfigDict
             ?? throw new KilnException("train_dataloader must be a dict."), "train_dataloader");
-        return new EpochBasedTrainLoop(this, dataloader,
-            Int(args.Get("max_epochs") ?? throw new KilnException("train_cfg.max_epochs is required."), "train_cfg.max_epochs"),
-            Int(args.Get("val_begin", 1L), "train_cfg.val_begin"),
-            Int(args.Get("val_interval", 1L), "train_cfg.val_interval"));
+        return Build<TrainLoop>(Registries.Loops, args, "train_cfg",
+            new Dictionary<string, object?> { ["runner"] = this, ["dataloader"] = dataloader });
     }
 
     private ValLoop BuildEvalLoop(ConfigDict cfg, string mode)

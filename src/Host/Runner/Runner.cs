@@ -27,7 +27,7 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
     private readonly IDisposable _logFile;
     private readonly string? _defaultScope;
     private readonly RandomnessSettings _randomness;
-    private EpochBasedTrainLoop? _trainLoop;
+    private TrainLoop? _trainLoop;
     private ValLoop? _valLoop;
     private ValLoop? _testLoop;
     private OptimWrapper? _optimWrapper;
