@@ -86,6 +86,39 @@ public sealed class TrainLoopTests : IDisposable
     }
 
     [Fact]
+    public void IterBased_ResumeMidEpoch_SkipsConsumedBatchesAndMatchesStraightRun()
+    {
+        // RUN-09: 12 iterations straight vs 6, then resume from iter_6.pth (4 batches per epoch: mid-epoch 2).
+        ConfigDict Cfg(string dir, long checkpointInterval)
+        {
+            var cfg = ToyRunner.IterBasedConfig(Path.Combine(_tmp.Path, dir));
+            ((ConfigDict)((ConfigDict)cfg["default_hooks"]!)["checkpoint"]!)["interval"] = checkpointInterval;
+            return cfg;
+        }
+        float[] Weights(Kiln.Runner r) => r.Model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+
+        float[] straight;
+        using (var runner = _toy.Create(Cfg("straight", 12)))
+        {
+            runner.Train();
+            straight = Weights(runner);
+        }
+        using (var first = _toy.Create(Cfg("split", 6)))
+        {
+            var trainCfg = (ConfigDict)first.Cfg["train_cfg"]!;
+            trainCfg["max_iters"] = 6L;
+            first.Train();
+        }
+        var resumedCfg = Cfg("split", 6);
+        resumedCfg["resume"] = true;
+        using var resumed = _toy.Create(resumedCfg);
+        resumed.Train();
+        var hook = ToyRunner.Recorder(resumed);
+        Assert.Equal(Enumerable.Range(6, 6), hook.At("before_train_iter").Select(c => c.Iter));
+        Assert.Equal(straight, Weights(resumed));
+    }
+
+    [Fact]
     public void TrainCfg_TypeAndByEpoch_IsMMEnginesError()
     {
         var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
