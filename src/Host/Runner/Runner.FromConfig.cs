@@ -44,8 +44,10 @@ public sealed partial class Runner
     /// MMEngine's <c>build_dataloader</c>: dataset from DATASETS, sampler from DATA_SAMPLERS (seeded with the run's
     /// seed), batches collated by <c>pseudo_collate</c>.
     /// </summary>
-    internal Data.DataLoader BuildDataloader(ConfigDict cfg, string keyPath)
+    internal Data.DataLoader BuildDataloader(object? value, string keyPath)
     {
+        if (value is Data.DataLoader ready) return ready;
+        var cfg = value as ConfigDict ?? throw new KilnException($"{keyPath} must be a dataloader dict or a DataLoader.");
         string[] known = ["dataset", "sampler", "batch_size", "num_workers", "persistent_workers", "drop_last", "pin_memory", "collate_fn", "batch_sampler", "prefetch_factor", "worker_init_fn"];
         foreach (var key in cfg.Keys)
             if (!known.Contains(key))

@@ -20,8 +20,12 @@ public sealed partial class Runner
         var trainCfg = Cfg.Get("train_cfg") as ConfigDict
             ?? throw new KilnException("cannot train: the config has no train_cfg (with train_dataloader and optim_wrapper).");
         _trainLoop ??= BuildTrainLoop(trainCfg);
-        _optimWrapper ??= BuildOptimWrapper(Cfg["optim_wrapper"] as ConfigDict
-            ?? throw new KilnException("optim_wrapper must be a dict like dict(optimizer=dict(type='SGD', lr=0.01))."));
+        _optimWrapper ??= Cfg.Get("optim_wrapper") switch
+        {
+            OptimWrapper ready => ready,
+            ConfigDict optimCfg => BuildOptimWrapper(optimCfg),
+            _ => throw new KilnException("optim_wrapper must be a dict like dict(optimizer=dict(type='SGD', lr=0.01)), or an OptimWrapper."),
+        };
         if (_valLoop is null && Cfg.Get("val_cfg") is ConfigDict valCfg)
             _valLoop = BuildEvalLoop(valCfg, "val");
 
@@ -75,8 +79,7 @@ public sealed partial class Runner
         if (byEpoch is not (null or bool))
             throw new KilnException($"train_cfg.by_epoch = {ConfigFormatter.Format(byEpoch)} must be True or False.");
         args.SetDefault("type", byEpoch is false ? nameof(IterBasedTrainLoop) : nameof(EpochBasedTrainLoop));
-        var dataloader = BuildDataloader(Cfg["train_dataloader"] as ConfigDict
-            ?? throw new KilnException("train_dataloader must be a dict."), "train_dataloader");
+        var dataloader = BuildDataloader(Cfg.Get("train_dataloader"), "train_dataloader");
         return Build<TrainLoop>(Registries.Loops, args, "train_cfg",
             new Dictionary<string, object?> { ["runner"] = this, ["dataloader"] = dataloader });
     }
@@ -90,23 +93,29 @@ public sealed partial class Runner
             throw new KilnException($"{mode}_cfg.fp16: mixed precision arrives with issue 6.");
         if (args.Count > 0)
             throw new KilnException($"{mode}_cfg.{args.Keys.First()} is not a {mode} loop option; valid: type, fp16.");
-        var dataloader = BuildDataloader(Cfg[$"{mode}_dataloader"] as ConfigDict
-            ?? throw new KilnException($"{mode}_dataloader must be a dict."), $"{mode}_dataloader");
+        var dataloader = BuildDataloader(Cfg.Get($"{mode}_dataloader"), $"{mode}_dataloader");
         return new ValLoop(this, dataloader, BuildEvaluator(Cfg[$"{mode}_evaluator"], $"{mode}_evaluator"), mode);
     }
 
     /// <summary>MMEngine's <c>build_evaluator</c>: a metric dict, a list of them, or <c>dict(type='Evaluator', metrics=[...])</c>.</summary>
     private Evaluator BuildEvaluator(object? cfg, string keyPath)
     {
+        if (cfg is Evaluator ready) return ready;
+        if (cfg is BaseMetric metric) return new Evaluator([metric]);
         if (cfg is ConfigDict { Type: "Evaluator" } evaluator)
             return Build<Evaluator>(Registries.Evaluator, evaluator, keyPath);
         var metricCfgs = cfg switch
         {
             ConfigDict single => [single],
-            List<object?> list => list.Select((m, i) => m as ConfigDict ?? throw new KilnException($"{keyPath}[{i}] must be a metric dict.")).ToList(),
+            List<object?> list => list,
             _ => throw new KilnException($"{keyPath} must be a metric dict or a list of them, e.g. dict(type='metrics.Accuracy')."),
         };
-        var metrics = metricCfgs.Select((m, i) => Build<BaseMetric>(Registries.Metrics, m, metricCfgs.Count == 1 ? keyPath : $"{keyPath}[{i}]")).ToList();
+        var metrics = metricCfgs.Select((m, i) => m switch
+        {
+            BaseMetric ready => ready,
+            ConfigDict d => Build<BaseMetric>(Registries.Metrics, d, metricCfgs.Count == 1 ? keyPath : $"{keyPath}[{i}]"),
+            _ => throw new KilnException($"{keyPath}[{i}] must be a metric dict or a BaseMetric."),
+        }).ToList();
         return new Evaluator(metrics);
     }
 
@@ -152,7 +161,10 @@ public sealed partial class Runner
         if (customHooks is null) return;
         var list = customHooks as List<object?> ?? throw new KilnException("custom_hooks must be a list of hook dicts.");
         for (int i = 0; i < list.Count; i++)
-            RegisterHook(list[i] as ConfigDict ?? throw new KilnException($"custom_hooks[{i}] must be a hook dict."), $"custom_hooks[{i}]");
+        {
+            if (list[i] is Hooks.Hook ready) HookList.Add(ready);
+            else RegisterHook(list[i] as ConfigDict ?? throw new KilnException($"custom_hooks[{i}] must be a hook dict or a Hook."), $"custom_hooks[{i}]");
+        }
         Logger.LogDebug("Hooks:\n{Hooks}", HooksInfo());
     }
 

@@ -139,9 +139,13 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
             : new LogProcessor();
 
         // 7. model, on the device
-        var modelCfg = cfg.Get("model") as ConfigDict ?? throw new KilnException("the config has no 'model' dict (model = dict(type=..., ...)).");
         Device = torch.cuda.is_available() ? torch.CUDA : torch.CPU;
-        Model = Build<BaseModel>(Registries.Models, modelCfg, "model").MoveTo(Device);
+        Model = (cfg.Get("model") switch
+        {
+            BaseModel ready => ready,
+            ConfigDict modelCfg => Build<BaseModel>(Registries.Models, modelCfg, "model"),
+            _ => throw new KilnException("the config has no 'model' dict (model = dict(type=..., ...))."),
+        }).MoveTo(Device);
 
         // 8. hooks
         RegisterHooks(cfg.Get("default_hooks") as ConfigDict, cfg.Get("custom_hooks"));

@@ -13,6 +13,8 @@ public sealed class ToyRunner : IDisposable
 {
     private readonly ServiceProvider _services;
 
+    public IServiceProvider Services => _services;
+
     public ToyRunner()
     {
         _services = new ServiceCollection()
