@@ -131,6 +131,7 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
         provider.MinimumLevel = ParseLogLevel(cfg.Get("log_level", "INFO"));
         _logFile = provider.AttachFile(Path.Combine(LogDir, Timestamp + ".log"));
         Logger = provider.CreateLogger("Kiln.Runner");
+        EnvSettings.From(cfg.Get("env_cfg")).Apply(Logger);
         LogEnvironment();
 
         // 6. log processor (the message hub exists already)
@@ -170,11 +171,11 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
         Logger.LogInformation(
             "\n------------------------------------------------------------\nSystem environment:\n" +
             "    OS: {Os}\n    .NET: {Net}\n    CPU threads: {Cores}\n    TorchSharp: {TorchSharp}\n    libtorch: {Torch}\n" +
-            "    CUDA available: {Cuda}\n    Kiln: {Kiln}\n\nRuntime environment:\n    seed: {Seed}\n    deterministic: {Deterministic}\n" +
+            "    CUDA available: {Cuda}\n    Kiln: {Kiln}\n\nRuntime environment:\n    seed: {Seed}\n    deterministic: {Deterministic}\n    libtorch threads: {Threads}\n" +
             "------------------------------------------------------------\n",
             System.Runtime.InteropServices.RuntimeInformation.OSDescription, Environment.Version, Environment.ProcessorCount,
             typeof(torch).Assembly.GetName().Version, torch.__version__, torch.cuda.is_available(), KilnVersion.Current,
-            Seed, _randomness.Deterministic);
+            Seed, _randomness.Deterministic, torch.get_num_threads());
         Logger.LogInformation("Config:\n{Config}", ConfigText);
         if (_randomness.Deterministic)
             Logger.LogWarning("randomness.deterministic=True cannot be enforced: TorchSharp 0.107 does not implement use_deterministic_algorithms. Kiln's own data order is seeded; libtorch's CPU kernels used by the bundled models are deterministic.");
