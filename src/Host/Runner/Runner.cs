@@ -113,7 +113,7 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
 
         // 2. randomness, before anything draws random numbers
         _randomness = RandomnessSettings.From(cfg.Get("randomness"));
-        _randomness.Apply();
+        bool randomnessApplied = _randomness.Apply();
 
         // 3. timestamp, experiment name, log dir
         Timestamp = DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
@@ -131,8 +131,8 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
         provider.MinimumLevel = ParseLogLevel(cfg.Get("log_level", "INFO"));
         _logFile = provider.AttachFile(Path.Combine(LogDir, Timestamp + ".log"));
         Logger = provider.CreateLogger("Kiln.Runner");
-        EnvSettings.From(cfg.Get("env_cfg")).Apply(Logger);
-        LogEnvironment();
+        EnvSettings.From(cfg.Get("env_cfg")).Apply(Logger, _randomness.Deterministic);
+        LogEnvironment(randomnessApplied);
 
         // 6. log processor (the message hub exists already)
         LogProcessor = cfg.Get("log_processor") is ConfigDict lp
@@ -166,7 +166,7 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
         _ => throw new KilnException($"log_level = {ConfigFormatter.Format(level)} is not a level; valid: 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'."),
     };
 
-    private void LogEnvironment()
+    private void LogEnvironment(bool randomnessApplied)
     {
         Logger.LogInformation(
             "\n------------------------------------------------------------\nSystem environment:\n" +
@@ -177,8 +177,8 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
             typeof(torch).Assembly.GetName().Version, torch.__version__, torch.cuda.is_available(), KilnVersion.Current,
             Seed, _randomness.Deterministic, torch.get_num_threads());
         Logger.LogInformation("Config:\n{Config}", ConfigText);
-        if (_randomness.Deterministic)
-            Logger.LogWarning("randomness.deterministic=True cannot be enforced: TorchSharp 0.107 does not implement use_deterministic_algorithms. Kiln's own data order is seeded; libtorch's CPU kernels used by the bundled models are deterministic.");
+        if (!randomnessApplied)
+            Logger.LogWarning("randomness.deterministic=True is not applied: this libtorch does not export at::Context::setDeterministicAlgorithms under the name Kiln calls. Kiln's own data order is still seeded.");
     }
 
     /// <summary>Builds from the registries inside the Runner's default scope.</summary>
