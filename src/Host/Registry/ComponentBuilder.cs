@@ -82,6 +82,15 @@ public sealed class ComponentBuilder(RegistryTree tree, IServiceProvider service
             "Use 'scope.Name' for a component of another plugin, and 'kiln plugins list' to see the loaded plugins.");
     }
 
+    /// <summary>
+    /// The registration <paramref name="typeName"/> names in <paramref name="registry"/>, looked up from the current
+    /// default scope as <see cref="Build"/> does, with the same "did you mean" error when it is not there.
+    /// </summary>
+    public Registration Resolve(string registry, string typeName, string keyPath) =>
+        ResolveNode(registry, keyPath) is var node && node.Get(typeName) is { } registration
+            ? registration
+            : throw NotRegistered(typeName, ResolveNode(registry, keyPath), keyPath);
+
     /// <summary>A service from the container, or null.</summary>
     internal object? GetService(Type type) => services.GetService(type);
 

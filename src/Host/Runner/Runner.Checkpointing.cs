@@ -8,7 +8,7 @@ using TorchSharp;
 
 namespace Kiln;
 
-public sealed partial class Runner
+public partial class Runner
 {
     private bool _hasLoaded;
 

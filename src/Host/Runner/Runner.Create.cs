@@ -2,7 +2,7 @@ using Kiln.Config;
 
 namespace Kiln;
 
-public sealed partial class Runner
+public partial class Runner
 {
     /// <summary>
     /// MMEngine's <c>Runner(...)</c> from ready objects, the shape of its 15-minute tutorial: every component

@@ -1,9 +1,10 @@
 using Kiln.Config;
 using Kiln.Registry;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Kiln;
 
-public sealed partial class Runner
+public partial class Runner
 {
     /// <summary>Top-level keys whose features are not built yet; a config that sets them gets a clear error rather than being silently ignored.</summary>
     private static readonly (string Key, string Issue)[] NotBuiltKeys =
@@ -29,7 +30,32 @@ public sealed partial class Runner
                 throw new KilnException($"'{key}' is set in the config, but {why} in Kiln; remove it or set it to None.");
         if (cfg.Get("launcher", "none") is not "none")
             throw new KilnException($"launcher = {ConfigFormatter.Format(cfg.Get("launcher"))}: distributed training arrives with issue 14; use launcher='none'.");
-        return new Runner(cfg, services, configPath, configText ?? ConfigFormatter.Format(cfg));
+        var args = new RunnerArgs(cfg, services, configPath, configText ?? ConfigFormatter.Format(cfg));
+        var runnerType = ResolveRunnerType(cfg, services);
+        return runnerType == typeof(Runner)
+            ? new Runner(args)
+            : (Runner)ActivatorUtilities.CreateInstance(services, runnerType, args);
+    }
+
+    /// <summary>
+    /// MMEngine's <c>runner_type</c> (RUN-18): the Runner class, looked up in the RUNNERS registry from the config's
+    /// <c>default_scope</c> (so <c>'MyRunner'</c> finds the plugin's, and <c>'vision.MyRunner'</c> works from anywhere).
+    /// It must derive from <see cref="Runner"/> and have a public constructor taking <see cref="RunnerArgs"/> first.
+    /// </summary>
+    private static Type ResolveRunnerType(ConfigDict cfg, IServiceProvider services)
+    {
+        var value = cfg.Get("runner_type");
+        if (value is null) return typeof(Runner);
+        if (value is not string name)
+            throw new KilnException($"runner_type = {ConfigFormatter.Format(value)} must be the registered name of a Runner class, e.g. runner_type='Runner'.");
+        var builder = services.GetRequiredService<ComponentBuilder>();
+        using var scope = DefaultScope.Overwrite(cfg.Get("default_scope", RegistryTree.RootScope) as string);
+        var registration = builder.Resolve(Registries.Runners, name, "runner_type");
+        if (registration.Type is not { } type || !typeof(Runner).IsAssignableFrom(type))
+            throw new KilnException($"runner_type = '{name}' resolves to {registration.Origin}, which does not derive from Kiln.Runner.");
+        if (type != typeof(Runner) && !type.GetConstructors().Any(c => c.GetParameters() is [{ } first, ..] && first.ParameterType == typeof(RunnerArgs)))
+            throw new KilnException($"runner_type = '{name}': {type.FullName} needs a public constructor whose first parameter is Kiln.RunnerArgs (passed on to Runner's constructor).");
+        return type;
     }
 
     private static void ValidateTriple(ConfigDict cfg, params string[] keys)

@@ -8,14 +8,14 @@ using TorchSharp;
 
 namespace Kiln;
 
-public sealed partial class Runner
+public partial class Runner
 {
     /// <summary>
     /// Trains (runner.py: train). Order: build the train loop (and its dataloader) → the optimizer wrapper →
     /// the val loop → BeforeRun → load or resume → InitializeCountStatus → train loop → AfterRun.
     /// Returns the trained model.
     /// </summary>
-    public Models.BaseModel Train()
+    public virtual Models.BaseModel Train()
     {
         var trainCfg = Cfg.Get("train_cfg") as ConfigDict
             ?? throw new KilnException("cannot train: the config has no train_cfg (with train_dataloader and optim_wrapper).");
@@ -39,7 +39,7 @@ public sealed partial class Runner
     }
 
     /// <summary>Runs the validation loop once (runner.py: val): BeforeRun → load → val loop → AfterRun.</summary>
-    public IReadOnlyDictionary<string, double> Val()
+    public virtual IReadOnlyDictionary<string, double> Val()
     {
         var valCfg = Cfg.Get("val_cfg") as ConfigDict
             ?? throw new KilnException("cannot validate: the config has no val_cfg (with val_dataloader and val_evaluator).");
@@ -52,7 +52,7 @@ public sealed partial class Runner
     }
 
     /// <summary>Runs the test loop once (runner.py: test): BeforeRun → load → test loop → AfterRun.</summary>
-    public IReadOnlyDictionary<string, double> Test()
+    public virtual IReadOnlyDictionary<string, double> Test()
     {
         var testCfg = Cfg.Get("test_cfg") as ConfigDict
             ?? throw new KilnException("cannot test: the config has no test_cfg (with test_dataloader and test_evaluator).");

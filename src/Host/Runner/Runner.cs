@@ -21,7 +21,8 @@ namespace Kiln;
 /// environment and config logged) → message hub → model (seeded, so its initial weights are reproducible) →
 /// hooks → config dump.
 /// </summary>
-public sealed partial class Runner : IHostRunnerContext, IDisposable
+[Register(Registries.Runners)]
+public partial class Runner : IHostRunnerContext, IDisposable
 {
     private readonly ComponentBuilder _builder;
     private readonly IDisposable _logFile;
@@ -99,8 +100,15 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
     internal OptimWrapper RequireOptimWrapper() =>
         _optimWrapper ?? throw new InvalidOperationException("the optimizer wrapper is built by Train(); it is missing.");
 
-    private Runner(ConfigDict cfg, IServiceProvider services, string? configPath, string configText)
+    /// <summary>
+    /// Builds the Runner from <paramref name="args"/>. A Runner of a plugin's own (<c>runner_type</c>, RUN-18) derives
+    /// from this class, takes <see cref="RunnerArgs"/> first and any services it needs after it; the host creates it
+    /// through dependency injection (<see cref="FromConfig"/>).
+    /// </summary>
+    protected Runner(RunnerArgs args)
     {
+        ArgumentNullException.ThrowIfNull(args);
+        var (cfg, services, configPath, configText) = args;
         Cfg = cfg;
         ConfigPath = configPath;
         ConfigText = configText;
@@ -197,6 +205,14 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
 
     public void Dispose()
     {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Closes the log file and frees the model's native memory.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!disposing) return;
         _logFile.Dispose();
         Model.Dispose();
     }

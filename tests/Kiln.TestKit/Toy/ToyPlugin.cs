@@ -13,5 +13,6 @@ public sealed class ToyPlugin : IKilnPlugin
         registrar.Register(Registries.Datasets, typeof(ToyDataset));
         registrar.Register(Registries.Metrics, typeof(ToyMetric));
         registrar.Register(Registries.Hooks, typeof(RecordingHook));
+        registrar.Register(Registries.Runners, typeof(ToyCustomRunner));
     }
 }
