@@ -139,6 +139,7 @@ public partial class Runner : IHostRunnerContext, IDisposable
         provider.MinimumLevel = ParseLogLevel(cfg.Get("log_level", "INFO"));
         _logFile = provider.AttachFile(Path.Combine(LogDir, Timestamp + ".log"));
         Logger = provider.CreateLogger("Kiln.Runner");
+        TopLevelKeys.Check(cfg, Logger);
         EnvSettings.From(cfg.Get("env_cfg")).Apply(Logger, _randomness.Deterministic);
         LogEnvironment(randomnessApplied);
 
@@ -152,7 +153,7 @@ public partial class Runner : IHostRunnerContext, IDisposable
         Model = (cfg.Get("model") switch
         {
             BaseModel ready => ready,
-            ConfigDict modelCfg => Build<BaseModel>(Registries.Models, modelCfg, "model"),
+            ConfigDict modelCfg => Build<BaseModel>(Registries.Models, WithDataPreprocessor(modelCfg, cfg.Get("data_preprocessor")), "model"),
             _ => throw new KilnException("the config has no 'model' dict (model = dict(type=..., ...))."),
         }).MoveTo(Device);
 
@@ -194,6 +195,14 @@ public partial class Runner : IHostRunnerContext, IDisposable
     {
         using var scope = DefaultScope.Overwrite(_defaultScope);
         return ((IComponentBuilder)_builder).Build<T>(registry, cfg, defaultArgs, keyPath);
+    }
+
+    /// <summary>MMEngine: a top-level <c>data_preprocessor</c> is the model's unless the model dict sets its own.</summary>
+    private static ConfigDict WithDataPreprocessor(ConfigDict model, object? dataPreprocessor)
+    {
+        if (dataPreprocessor is null || model.ContainsKey("data_preprocessor")) return model;
+        var copy = new ConfigDict(model) { ["data_preprocessor"] = dataPreprocessor };
+        return copy;
     }
 
     internal static ConfigDict WithDefaultType(ConfigDict cfg, string type)
