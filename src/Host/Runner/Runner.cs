@@ -47,6 +47,21 @@ public partial class Runner : IHostRunnerContext, IDisposable
 
     public int Seed => _randomness.Seed;
 
+    /// <summary>Always 1: Kiln trains in one process until distributed training arrives (issue 14).</summary>
+    public int WorldSize => 1;
+
+    /// <summary>Always 0, the only process of a single-process run.</summary>
+    public int Rank => 0;
+
+    /// <summary>The train dataloader, once <see cref="Train"/> has built it (MMEngine's <c>runner.train_dataloader</c>).</summary>
+    public Data.DataLoader? TrainDataloader => _trainLoop?.Dataloader;
+
+    /// <summary>The val dataloader, once built.</summary>
+    public Data.DataLoader? ValDataloader => _valLoop?.Dataloader;
+
+    /// <summary>The test dataloader, once built.</summary>
+    public Data.DataLoader? TestDataloader => _testLoop?.Dataloader;
+
     public MessageHub MessageHub { get; } = new();
 
     IMessageHub IRunnerContext.MessageHub => MessageHub;

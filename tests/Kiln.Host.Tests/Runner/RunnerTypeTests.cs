@@ -27,6 +27,13 @@ public sealed class RunnerTypeTests : IDisposable
         runner.Train();
         Assert.Equal(1, custom.TrainCalls);
         Assert.Equal(2, runner.Epoch);
+        // RUN-16: what hooks and user code read off the runner
+        Assert.Equal(8, runner.Iter);
+        Assert.Equal(4, runner.TrainDataloader!.Count);
+        Assert.Equal((1, 0), (runner.WorldSize, runner.Rank));
+        Assert.Equal(0, runner.Seed);
+        Assert.StartsWith("test1_", runner.ExperimentName);
+        Assert.Equal(Path.Combine(runner.WorkDir, runner.Timestamp), runner.LogDir);
     }
 
     [Fact]
