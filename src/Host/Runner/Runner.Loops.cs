@@ -84,17 +84,20 @@ public partial class Runner
             new Dictionary<string, object?> { ["runner"] = this, ["dataloader"] = dataloader });
     }
 
+    /// <summary>
+    /// MMEngine's <c>build_val_loop</c>/<c>build_test_loop</c>: <c>type</c> (default <c>ValLoop</c>/<c>TestLoop</c>)
+    /// from the LOOPS registry, given <c>runner</c>, the built <c>dataloader</c> and <c>evaluator</c>.
+    /// </summary>
     private ValLoop BuildEvalLoop(ConfigDict cfg, string mode)
     {
         var args = new ConfigDict(cfg);
-        if (args.Pop("type") is string type && type != (mode == "val" ? "ValLoop" : "TestLoop"))
-            throw new KilnException($"{mode}_cfg.type = '{type}': only {(mode == "val" ? "ValLoop" : "TestLoop")} is built yet (issue 5).");
         if (args.Pop("fp16") is true)
-            throw new KilnException($"{mode}_cfg.fp16: mixed precision arrives with issue 6.");
-        if (args.Count > 0)
-            throw new KilnException($"{mode}_cfg.{args.Keys.First()} is not a {mode} loop option; valid: type, fp16.");
+            throw new KilnException($"{mode}_cfg.fp16=True: mixed-precision evaluation is not built yet (issue 6); remove it.");
+        args.SetDefault("type", mode == "val" ? nameof(ValLoop) : nameof(TestLoop));
         var dataloader = BuildDataloader(Cfg.Get($"{mode}_dataloader"), $"{mode}_dataloader");
-        return new ValLoop(this, dataloader, BuildEvaluator(Cfg[$"{mode}_evaluator"], $"{mode}_evaluator"), mode);
+        var evaluator = BuildEvaluator(Cfg[$"{mode}_evaluator"], $"{mode}_evaluator");
+        return Build<ValLoop>(Registries.Loops, args, $"{mode}_cfg",
+            new Dictionary<string, object?> { ["runner"] = this, ["dataloader"] = dataloader, ["evaluator"] = evaluator });
     }
 
     /// <summary>MMEngine's <c>build_evaluator</c>: a metric dict, a list of them, or <c>dict(type='Evaluator', metrics=[...])</c>.</summary>

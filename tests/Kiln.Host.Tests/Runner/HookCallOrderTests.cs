@@ -79,4 +79,25 @@ public sealed class HookCallOrderTests : IDisposable
         string[] expected = ["before_run", .. ValPass("val"), "after_run", "before_run", .. ValPass("test"), "after_run"];
         Assert.Equal(expected, ToyRunner.Recorder(runner).Calls.Select(c => c.Stage));
     }
+
+    [Fact]
+    public void CustomValLoop_FromLoopsRegistry_TypeNamedTestLoop_Builds()
+    {
+        // LOOP-06: val_cfg.type names a plugin's loop; test_cfg.type='TestLoop' is MMEngine's spelling of the default.
+        var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
+        cfg["val_cfg"] = new ConfigDict { ["type"] = "ToyValLoop", ["passes"] = 2L };
+        cfg["test_dataloader"] = cfg["val_dataloader"];
+        cfg["test_cfg"] = new ConfigDict { ["type"] = "TestLoop" };
+        cfg["test_evaluator"] = cfg["val_evaluator"];
+        using var runner = _toy.Create(cfg);
+        runner.Val();
+        runner.Test();
+        string[] expected = ["before_run", .. ValPass("val"), .. ValPass("val"), "after_run", "before_run", .. ValPass("test"), "after_run"];
+        Assert.Equal(expected, ToyRunner.Recorder(runner).Calls.Select(c => c.Stage));
+
+        cfg["val_cfg"] = new ConfigDict { ["type"] = "ToyValLop" };
+        using var bad = _toy.Create(cfg);
+        var e = Assert.Throws<KilnException>(() => bad.Val());
+        Assert.Contains("val_cfg.type: 'ToyValLop' is not in the toy::loop registry. Did you mean 'ToyValLoop'", e.Message);
+    }
 }

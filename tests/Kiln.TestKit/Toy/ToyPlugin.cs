@@ -14,5 +14,6 @@ public sealed class ToyPlugin : IKilnPlugin
         registrar.Register(Registries.Metrics, typeof(ToyMetric));
         registrar.Register(Registries.Hooks, typeof(RecordingHook));
         registrar.Register(Registries.Runners, typeof(ToyCustomRunner));
+        registrar.Register(Registries.Loops, typeof(ToyValLoop));
     }
 }
