@@ -24,7 +24,8 @@ internal static partial class YamlConfigFormat
     [GeneratedRegex(@"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")]
     private static partial Regex FloatPattern();
 
-    public static ConfigDict Read(string text, string? file)
+    /// <summary>Reads a YAML config; with <paramref name="prov"/>, each mapping key is recorded at its line.</summary>
+    public static ConfigDict Read(string text, string? file, ProvenanceTable? prov = null)
     {
         var stream = new YamlStream();
         try
@@ -45,10 +46,10 @@ internal static partial class YamlConfigFormat
         if (root is YamlScalarNode { Value: null or "" or "~" or "null" }) return new ConfigDict();
         if (root is not YamlMappingNode)
             throw ConfigException.At(file, (int)root.Start.Line, (int)root.Start.Column, "a YAML config must be a mapping at the top level");
-        return (ConfigDict)Convert(root, file)!;
+        return (ConfigDict)Convert(root, file, prov)!;
     }
 
-    private static object? Convert(YamlNode node, string? file)
+    private static object? Convert(YamlNode node, string? file, ProvenanceTable? prov)
     {
         switch (node)
         {
@@ -57,19 +58,21 @@ internal static partial class YamlConfigFormat
                 var dict = new ConfigDict();
                 foreach (var (k, v) in map.Children)
                 {
-                    var key = Convert(k, file);
+                    var key = Convert(k, file, prov);
                     if (key is not string s)
                     {
                         // PyYAML would make a non-string key; the value model keys dicts by string.
                         s = key is null ? "None" : Python.PyOps.Str(key);
                     }
-                    dict[s] = Convert(v, file);
+                    var value = Convert(v, file, prov);
+                    dict[s] = value;
+                    prov?.Set(dict, s, file, (int)k.Start.Line, value);
                 }
                 return dict;
             }
             case YamlSequenceNode seq:
             {
-                var items = seq.Children.Select(c => Convert(c, file)).ToList();
+                var items = seq.Children.Select(c => Convert(c, file, prov)).ToList();
                 return !seq.Tag.IsEmpty && !seq.Tag.IsNonSpecific && seq.Tag.Value == "tag:yaml.org,2002:python/tuple" ? items.ToArray() : items;
             }
             case YamlScalarNode scalar:

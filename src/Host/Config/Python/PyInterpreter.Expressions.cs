@@ -51,11 +51,15 @@ internal sealed partial class PyInterpreter
                         var mapping = Eval(v);
                         if (mapping is not ConfigDict m) throw Fail(v, $"'{PyOps.TypeName(mapping)}' object is not a mapping (after **)");
                         foreach (var (mk, mv) in m) dict[mk] = mv;
+                        RecordKeys(dict, m, v.Line);
                         continue;
                     }
                     var key = Eval(k);
                     _current = k;
-                    dict[KeyOf(key)] = Eval(v);
+                    string name = KeyOf(key);
+                    var item = Eval(v);
+                    dict[name] = item;
+                    _prov?.Set(dict, name, _file, k.Line, item);
                 }
                 return dict;
             }
@@ -137,7 +141,10 @@ internal sealed partial class PyInterpreter
                 {
                     var key = Eval(dc.Key);
                     _current = dc.Key;
-                    dict[KeyOf(key)] = Eval(dc.Value);
+                    string name = KeyOf(key);
+                    var item = Eval(dc.Value);
+                    dict[name] = item;
+                    _prov?.Set(dict, name, _file, dc.Key.Line, item);
                 });
                 return dict;
             }
@@ -309,6 +316,12 @@ internal sealed partial class PyInterpreter
             else args.Add(value);
         }
         _current = call;
+        if (_prov is not null) return RecordCall(call, target, method, func, args, kwargs);
+        return Invoke(call, target, method, func, args, kwargs);
+    }
+
+    private object? Invoke(CallExpr call, object? target, string? method, object? func, List<object?> args, ConfigDict? kwargs)
+    {
         if (method is not null) return CallMethod(target, method, args, kwargs);
         return func switch
         {
@@ -317,5 +330,34 @@ internal sealed partial class PyInterpreter
             _ => throw new PyError($"'{PyOps.TypeName(func)}' object is not callable" +
                 (call.Func is NameExpr fn ? $" ('{fn.Name}' is a {PyOps.TypeName(func)} value, not a function)" : "")),
         };
+    }
+
+    /// <summary>
+    /// The provenance path of a call: <c>dict(a=1)</c> records each keyword at its own line, <c>dict(src)</c>,
+    /// <c>d.copy()</c> and <c>d.update(src)</c> carry the source's records over, <c>d.setdefault(k, v)</c> records a new key.
+    /// </summary>
+    private object? RecordCall(CallExpr call, object? target, string? method, object? func, List<object?> args, ConfigDict? kwargs)
+    {
+        bool hadKey = method == "setdefault" && target is ConfigDict sd && args.Count > 0 && args[0] is string sk && sd.ContainsKey(sk);
+        object? result = Invoke(call, target, method, func, args, kwargs);
+        ConfigDict? into = null;
+        if (func is PyBuiltin { Name: "dict" } && result is ConfigDict made) into = made;
+        else if (method is "update" && target is ConfigDict updated) into = updated;
+        else if (method is "copy" && target is ConfigDict original && result is ConfigDict copy)
+            _prov!.Copy(original, copy);
+        else if (method is "setdefault" && !hadKey && target is ConfigDict withDefault && args[0] is string newKey)
+            _prov!.Set(withDefault, newKey, _file, call.Line, withDefault.Get(newKey));
+        if (into is not null)
+        {
+            if (args.Count == 1 && args[0] is ConfigDict src) RecordKeys(into, src, call.Line);
+            else if (args.Count == 1) foreach (var k in into.Keys) if (_prov!.Get(into, k) is null) _prov.Set(into, k, _file, call.Line, into[k]);
+            if (kwargs is not null)
+                foreach (var (k, v) in kwargs)
+                {
+                    var arg = call.Args.LastOrDefault(x => x.Name == k);
+                    _prov!.Set(into, k, _file, arg?.Value.Line ?? call.Line, v);
+                }
+        }
+        return result;
     }
 }
