@@ -37,9 +37,15 @@ public sealed class ConfigException : KilnException
     /// This error with the source line quoted below the message and, when the column is known, a caret under it
     /// (as Python prints a <c>SyntaxError</c>).
     /// </summary>
-    internal ConfigException WithSource(string text)
+    /// <remarks>
+    /// <paramref name="parsed"/> is the text after <c>{{...}}</c> substitutions, which columns refer to;
+    /// <paramref name="original"/> is the file as written, quoted instead when the line is the same or has no column.
+    /// </remarks>
+    internal ConfigException WithSource(string parsed, string original)
     {
-        string? line = LineOf(text, Line);
+        string? line = LineOf(parsed, Line);
+        string? written = LineOf(original, Line);
+        if (written is not null && (Column == 0 || written == line)) line = written;
         if (line is null) return this;
         var caret = new System.Text.StringBuilder();
         for (int i = 0; i < Column - 1 && i < line.Length; i++) caret.Append(line[i] == '\t' ? '\t' : ' ');

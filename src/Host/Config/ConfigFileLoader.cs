@@ -71,7 +71,7 @@ internal sealed class ConfigFileLoader
         }
         catch (ConfigException e) when (e.Line > 0 && e.FileName == name && e.SourceLine is null)
         {
-            throw e.WithSource(text);
+            throw e.WithSource(text, original);
         }
     }
 
@@ -138,12 +138,13 @@ internal sealed class ConfigFileLoader
             var vars = PyInterpreter.Run(module, name, globals, _options.StepBudget, prov);
             child = new ConfigDict();
             prov?.Copy(vars, child);
+            var expansion = new ConfigValues.Expansion();
             foreach (var (k, v) in vars)
             {
                 if (k == BaseKey || k.StartsWith("__", StringComparison.Ordinal)) continue;
                 // MMEngine drops functions and modules from the result; builtins bound to a name are the same kind of thing.
                 if (v is PyBuiltin or PyMethod) continue;
-                child[k] = ConfigValues.FromPython(v, $"{name}: variable '{k}'");
+                child[k] = ConfigValues.FromPython(v, $"{name}: variable '{k}'", expansion);
             }
         }
         else

@@ -83,7 +83,9 @@ internal sealed partial class PyInterpreter
                 var left = Eval(b.Left);
                 var right = Eval(b.Right);
                 _current = b;
-                return PyArith.Binary(b.Op, left, right);
+                var result = PyArith.Binary(b.Op, left, right);
+                Charge(Size(result), b);
+                return result;
             }
             case UnaryExpr u:
             {
@@ -103,6 +105,7 @@ internal sealed partial class PyInterpreter
                 {
                     var right = Eval(c.Rest[i]);
                     _current = c;
+                    if (c.Ops[i] is "in" or "not in") Charge(Size(right), c);
                     if (!CompareOne(c.Ops[i], left, right)) return false;
                     left = right;
                 }
@@ -159,7 +162,12 @@ internal sealed partial class PyInterpreter
         var list = new List<object?>(items.Count);
         foreach (var item in items)
         {
-            if (item is StarredExpr star) list.AddRange(PyOps.Iterate(Eval(star.Value)));
+            if (item is StarredExpr star)
+            {
+                var spread = PyOps.Iterate(Eval(star.Value));
+                Charge(spread.Count, star);
+                list.AddRange(spread);
+            }
             else list.Add(Eval(item));
         }
         return list;
@@ -219,8 +227,18 @@ internal sealed partial class PyInterpreter
         for (var scope = _scope; scope is not null; scope = scope.Parent)
             if (scope.Vars.TryGetValue(n.Name, out var value)) return value;
         if (Builtins.Contains(n.Name)) return new PyBuiltin(n.Name);
+        if (Forbidden.Contains(n.Name))
+            throw Fail(n, $"'{n.Name}' is not available in Kiln configs: a config cannot read files, run code or reach Python internals (builtins a config may call: {string.Join(", ", Builtins.Order(StringComparer.Ordinal))})");
         throw Fail(n, UnknownName(n.Name));
     }
+
+    /// <summary>Python builtins that reach outside the data: named as forbidden rather than as undefined.</summary>
+    private static readonly HashSet<string> Forbidden =
+    [
+        "open", "exec", "eval", "compile", "getattr", "setattr", "delattr", "hasattr", "globals", "locals", "vars",
+        "input", "breakpoint", "help", "exit", "quit", "type", "object", "super", "memoryview", "id", "iter", "next",
+        "callable", "dir", "classmethod", "staticmethod", "property", "issubclass", "bytes", "bytearray",
+    ];
 
     private string UnknownName(string name)
     {
@@ -316,8 +334,35 @@ internal sealed partial class PyInterpreter
             else args.Add(value);
         }
         _current = call;
-        if (_prov is not null) return RecordCall(call, target, method, func, args, kwargs);
-        return Invoke(call, target, method, func, args, kwargs);
+        // Work a builtin or method does in one step is charged to the budget by the sizes it reads and builds, so
+        // that a loop over `list(range(10**7))` stops at the budget instead of running for hours.
+        long work = 0;
+        foreach (var arg in args) work += Size(arg);
+        if (kwargs is not null) foreach (var v in kwargs.Values) work += Size(v);
+        if (method is not null && target is List<object?> or string && method is not ("append" or "pop")) work += Size(target);
+        Charge(work, call);
+        var result = _prov is not null ? RecordCall(call, target, method, func, args, kwargs) : Invoke(call, target, method, func, args, kwargs);
+        Charge(Size(result), call);
+        return result;
+    }
+
+    /// <summary>The work one value stands for: items of a collection, a sixteenth of a string's characters.</summary>
+    private static long Size(object? value) => value switch
+    {
+        null or bool or long or double => 0,
+        string s => s.Length >> 4,
+        List<object?> l => l.Count,
+        object?[] t => t.Length,
+        ConfigDict d => d.Count,
+        PySet set => set.Items.Count,
+        _ => 0,
+    };
+
+    private void Charge(long work, Node at)
+    {
+        if (work == 0) return;
+        _steps += work;
+        if (_steps > _budget) Step(at);
     }
 
     private object? Invoke(CallExpr call, object? target, string? method, object? func, List<object?> args, ConfigDict? kwargs)
