@@ -122,7 +122,7 @@ internal sealed class ConfigFileLoader
                     $"{name}:{baseLine}: Duplicate key is not allowed among bases. Duplicate keys: {{{string.Join(", ", duplicates.Select(k => $"'{k}'"))}}} ({owners})")
                 { FileName = name, Line = baseLine };
             }
-            ApplyScope(baseDict, scope, hasScope: true, prov, $"_scope_ added: inherited from '{basePath}' ({name}:{baseLine})");
+            ApplyScope(baseDict, scope, hasScope: true, prov, $"by the scoped base '{basePath}' ({name}:{baseLine})");
             foreach (var (k, v) in baseDict)
             {
                 bases[k] = v;
