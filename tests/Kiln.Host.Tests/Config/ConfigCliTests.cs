@@ -128,8 +128,8 @@ public sealed class ConfigCliTests : IDisposable
         Write("configs/_base_/b.py", "pipeline = [dict(type='Load'), dict(type='Resize', scale=(1333, 800), keep_ratio=True)]\nnum = 3\n");
         Write("configs/c.py", """
             _base_ = ['_base_/b.py']
-            model = dict(type='M', widths=[num * i for i in range(3)], name=f'net{num}', eps=1e-5, flag=None, t=(1,))
-            text = 'it\'s "quoted"\n\ttab'
+            model = dict(type='M', widths=[_base_.num * i for i in range(3)], name=f'net{_base_.num}', eps=1e-5, flag=None, t=(1,))
+            words = 'it\'s "quoted"\n\ttab'
             nested = {'a b': dict(c=[True, False, -2.5, (1, (2, 3))])}
             """);
         var run = InDir("config", "dump", "configs/c.py", "--out-dir", "out");
@@ -137,7 +137,7 @@ public sealed class ConfigCliTests : IDisposable
         var original = Kiln.Config.Config.FromFile(_dir.Combine("configs", "c.py"), Env());
         var reloaded = Kiln.Config.Config.FromFile(_dir.Combine("out", "configs", "c.py"), Env());
         Assert.Equal(Repr(Sorted(original.Dict)), Repr(Sorted(reloaded.Dict)));
-        Assert.Equal("it's \"quoted\"\n\ttab", reloaded["text"]);
+        Assert.Equal("it's \"quoted\"\n\ttab", reloaded["words"]);
         Assert.IsType<object?[]>(((ConfigDict)reloaded["model"]!)["t"]);
         // Dumping the dump changes nothing.
         Assert.Equal(original.PrettyText, reloaded.PrettyText);
