@@ -79,7 +79,7 @@ public class ConfigCliTests
     {
         var run = CliRun.Invoke("config", "explain", LeNet, "test_dataloader.dataset.test_mode");
         Assert.Equal(0, run.ExitCode);
-        Assert.EndsWith(Path.Combine("_base_", "datasets", "mnist.py") + ":16    dataset=dict(type=dataset_type, data_root=data_root, test_mode=True))\n", run.Output);
+        Assert.EndsWith(Path.Combine("_base_", "datasets", "mnist.py") + ":15    dataset=dict(type=dataset_type, data_root=data_root, test_mode=True))\n", run.Output);
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public class ConfigCliTests
         var dump = CliRun.Invoke("config", "dump", child);
         Assert.Equal(0, dump.ExitCode);
         Assert.Equal(
-            "model = dict(\n    _scope_='vision',\n    data_preprocessor=dict(mean=[\n        33.33,\n    ], std=[\n        78.57,\n    ], type='ImgDataPreprocessor'),\n    num_classes=5,\n    type='LeNet5')\n",
+            "model = dict(\n    _scope_='vision',\n    data_preprocessor=dict(\n        mean=[33.33],\n        std=[78.57],\n        type='ImgDataPreprocessor'),\n    num_classes=5,\n    type='LeNet5')\n",
             dump.Output);
 
         var scope = CliRun.Invoke("config", "explain", child, "model._scope_");
