@@ -98,6 +98,7 @@ internal sealed class ConfigFileLoader
         else
         {
             data = ext == ".json" ? JsonConfigFormat.Read(text, name) : YamlConfigFormat.Read(text, name, prov);
+            if (prov is not null && ext == ".json") JsonConfigFormat.RecordLines(text, data, name, prov);
             prov?.SetTree(data, name, 0);
             data.TryGetValue(BaseKey, out baseSpec);
         }

@@ -148,16 +148,19 @@ public sealed class ConfigProvenanceTests : IDisposable
     }
 
     [Fact]
-    public void Explain_YamlAndJsonBases_YamlHasLinesJsonHasTheFile()
+    public void Explain_YamlAndJsonBases_KeysHaveTheirLines()
     {
         // CFG-02, CFG-03
         Write("y.yaml", "model:\n  type: ResNet\n  depth: 50\n");
-        Write("j.json", "{\"lr\": 0.1}");
+        Write("j.json", "{\n  // comment\n  \"lr\": 0.1,\n  \"steps\": [1, {\"a\": [2, 3],\n    \"b\": {\"c\": 4}}],\n  \"d\": {\"e\": null,}\n}");
         string child = Write("c.py", "_base_ = ['y.yaml', 'j.json']\n");
         var p = Kiln.Config.Config.FromFile(child, Tracked()).Provenance!;
         Assert.Equal("y.yaml:3=50", Chain(p.Explain("model.depth")));
-        Assert.Equal("j.json:0=0.1", Chain(p.Explain("lr")));
-        Assert.EndsWith("j.json", p.Explain("lr").Origin.ToString());
+        Assert.Equal("j.json:3=0.1", Chain(p.Explain("lr")));
+        Assert.Equal("j.json:4=[2, 3]", Chain(p.Explain("steps.1.a")));
+        Assert.Equal("j.json:5=4", Chain(p.Explain("steps.1.b.c")));
+        Assert.Equal("j.json:6=None", Chain(p.Explain("d.e")));
+        Assert.EndsWith("j.json:3", p.Explain("lr").Origin.ToString());
     }
 
     [Fact]
