@@ -170,4 +170,32 @@ public sealed class ConfigErrorReportTests : IDisposable
         var e = Assert.Throws<ConfigException>(() => Kiln.Config.Config.FromString("x = 'a' * 1000000\ny = [x] * 100", ".py", Env()));
         Assert.Equal("<string>: variable 'y': the config's values expand to more than 50,000,000 items and characters when written out (a value repeated many times?)", e.Message);
     }
+
+    [Fact]
+    public void YamlNestedAliases_RefusedInsteadOfExhaustingTheHost()
+    {
+        // CFG-20: a "billion laughs" file: nine levels of nine aliases would expand to 387 million strings.
+        var lines = new List<string> { "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]" };
+        string previous = "a";
+        foreach (char n in "bcdefghi")
+        {
+            lines.Add($"{n}: &{n} [{string.Join(", ", Enumerable.Repeat("*" + previous, 9))}]");
+            previous = n.ToString();
+        }
+        string path = Write("laughs.yaml", string.Join("\n", lines) + "\n");
+        var e = LoadError("laughs.yaml");
+        Assert.StartsWith(path + ":", e.Message);
+        Assert.Contains("the YAML expands to more than 10,000,000 items and characters", e.Message);
+    }
+
+    [Fact]
+    public void YamlAliases_WithinTheLimit_AreCopies()
+    {
+        // As MMEngine's ConfigDict conversion: an alias is a copy, so changing one does not change the other.
+        Write("anchors.yaml", "base: &b {x: 1}\nother: *b\n");
+        Write("child.py", "_base_ = 'anchors.yaml'\n_base_.other.x = 2\n");
+        var cfg = Kiln.Config.Config.FromFile(_dir.Combine("child.py"), Env());
+        Assert.Equal("{'x': 1}", Repr(cfg["base"]));
+        Assert.Equal("{'x': 2}", Repr(cfg["other"]));
+    }
 }
