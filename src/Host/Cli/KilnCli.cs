@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 namespace Kiln.Cli;
 
 /// <summary>
-/// The <c>kiln</c> command line: <c>train</c>, <c>plugins list</c>, <c>--version</c>. User errors
+/// The <c>kiln</c> command line: <c>train</c>, <c>plugins list</c>, <c>config dump|explain</c>, <c>--version</c>. User errors
 /// (<see cref="KilnException"/>) print one message and exit 1; <c>--debug</c> adds the stack trace.
 /// </summary>
 public static class KilnCli
@@ -26,6 +26,7 @@ public static class KilnCli
         root.Options.Add(debugOption);
         root.Subcommands.Add(TrainCommand.Create(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(PluginsCommand.Create(pluginsOption, debugOption, output, error));
+        root.Subcommands.Add(ConfigCommand.Create(pluginsOption, debugOption, output, error));
 
         var config = new InvocationConfiguration { Output = output, Error = error };
         return root.Parse(args).Invoke(config);

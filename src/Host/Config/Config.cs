@@ -51,7 +51,7 @@ public sealed class Config
         ArgumentException.ThrowIfNullOrEmpty(path);
         var loader = new ConfigFileLoader(Validate(options));
         var (dict, text) = loader.Load(path);
-        return new Config(dict, path, text, loader.EnvironmentVariables);
+        return new Config(dict, path, text, loader.EnvironmentVariables) { Provenance = Track(loader, dict) };
     }
 
     /// <summary>
@@ -68,8 +68,17 @@ public sealed class Config
         ConfigFileLoader.CheckExtension(virtualPath);
         var loader = new ConfigFileLoader(Validate(options));
         var (dict, configText) = loader.Load(virtualPath, "<string>", text);
-        return new Config(dict, null, configText, loader.EnvironmentVariables);
+        return new Config(dict, null, configText, loader.EnvironmentVariables) { Provenance = Track(loader, dict) };
     }
+
+    private static ConfigProvenance? Track(ConfigFileLoader loader, ConfigDict dict) =>
+        loader.Provenance is { } table ? new ConfigProvenance(table, dict) : null;
+
+    /// <summary>
+    /// Where each value came from, when loaded with <see cref="ConfigLoadOptions.TrackProvenance"/>; null otherwise.
+    /// <see cref="MergeFromDict"/> and <see cref="MergeCfgOptions"/> keep it up to date.
+    /// </summary>
+    public ConfigProvenance? Provenance { get; private init; }
 
     private static ConfigLoadOptions Validate(ConfigLoadOptions? options)
     {
@@ -125,9 +134,30 @@ public sealed class Config
     /// merges into the config; with <paramref name="allowListKeys"/>, digit parts index into lists
     /// (<c>'train_pipeline.0.type'</c>).
     /// </summary>
-    public void MergeFromDict(IReadOnlyDictionary<string, object?> options, bool allowListKeys = true)
+    public void MergeFromDict(IReadOnlyDictionary<string, object?> options, bool allowListKeys = true) =>
+        MergeFromDict(options, allowListKeys, null);
+
+    /// <summary>
+    /// Parses <c>--cfg-options</c> entries (<c>key=value</c>, MMEngine's <c>DictAction</c>) and merges them as
+    /// <see cref="MergeFromDict"/> does; with provenance tracked, each key records the entry as typed.
+    /// </summary>
+    public void MergeCfgOptions(IEnumerable<string> keyValues)
+    {
+        ArgumentNullException.ThrowIfNull(keyValues);
+        var entries = keyValues.ToList();
+        var raw = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var kv in entries)
+        {
+            int eq = kv.IndexOf('=');
+            if (eq >= 0) raw[kv[..eq]] = kv;
+        }
+        MergeFromDict(CfgOptionsParser.Parse(entries), allowListKeys: true, raw);
+    }
+
+    private void MergeFromDict(IReadOnlyDictionary<string, object?> options, bool allowListKeys, Dictionary<string, string>? raw)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var prov = Provenance?.Table;
         var tree = new ConfigDict();
         foreach (var (fullKey, value) in options)
         {
@@ -140,10 +170,13 @@ public sealed class Config
                 d = next;
             }
             d[parts[^1]] = value;
+            prov?.Put(d, parts[^1], new ConfigValueOrigin(null, 0,
+                raw is not null && raw.TryGetValue(fullKey, out var typed) ? typed : $"{fullKey}={ConfigFormatter.Format(value)}", null, value, null));
         }
-        var merged = (ConfigDict)ConfigMerger.Merge(tree, Dict, allowListKeys);
+        var merged = (ConfigDict)ConfigMerger.Merge(tree, Dict, allowListKeys, prov: prov);
         Dict.Clear();
         foreach (var (k, v) in merged) Dict[k] = v;
+        prov?.Copy(merged, Dict);
     }
 
     /// <summary>MMEngine's <c>DictAction</c>: parses <c>key=value</c> pairs of <c>--cfg-options</c> into values.</summary>

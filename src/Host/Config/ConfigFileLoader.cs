@@ -16,7 +16,14 @@ internal sealed class ConfigFileLoader
     private readonly ConfigLoadOptions _options;
     private readonly Stack<string> _loading = new();
 
-    public ConfigFileLoader(ConfigLoadOptions options) => _options = options;
+    public ConfigFileLoader(ConfigLoadOptions options)
+    {
+        _options = options;
+        if (options.TrackProvenance) Provenance = new ProvenanceTable();
+    }
+
+    /// <summary>The origins recorded while loading; null unless <see cref="ConfigLoadOptions.TrackProvenance"/>.</summary>
+    public ProvenanceTable? Provenance { get; }
 
     public Dictionary<string, string> EnvironmentVariables { get; } = new(StringComparer.Ordinal);
 
@@ -54,14 +61,27 @@ internal sealed class ConfigFileLoader
         if (_options.UsePredefinedVariables) text = ConfigTextSubstitution.SubstitutePredefined(text, full);
         if (_options.UseEnvironmentVariables)
             text = ConfigTextSubstitution.SubstituteEnvironment(text, name, _options.GetEnvironmentVariable, EnvironmentVariables);
-        var placeholders = new Dictionary<string, string>(StringComparer.Ordinal);
+        var placeholders = new Dictionary<string, (string Path, int Line)>(StringComparer.Ordinal);
         text = ConfigTextSubstitution.PreSubstituteBaseVariables(text, placeholders);
 
         // Parse the child first: its _base_ list decides what to load, and syntax errors surface before bases run.
+        try
+        {
+            return LoadText(full, name, original, text, ext, placeholders);
+        }
+        catch (ConfigException e) when (e.Line > 0 && e.FileName == name && e.SourceLine is null)
+        {
+            throw e.WithSource(text, original);
+        }
+    }
+
+    private (ConfigDict Dict, string Text) LoadText(string full, string name, string original, string text, string ext, Dictionary<string, (string Path, int Line)> placeholders)
+    {
         List<Stmt>? module = null;
         ConfigDict? data = null;
         object? baseSpec = null;
         int baseLine = 1;
+        var prov = Provenance;
         if (ext == ".py")
         {
             module = Parser.ParseModule(text, name);
@@ -77,7 +97,9 @@ internal sealed class ConfigFileLoader
         }
         else
         {
-            data = ext == ".json" ? JsonConfigFormat.Read(text, name) : YamlConfigFormat.Read(text, name);
+            data = ext == ".json" ? JsonConfigFormat.Read(text, name) : YamlConfigFormat.Read(text, name, prov);
+            if (prov is not null && ext == ".json") JsonConfigFormat.RecordLines(text, data, name, prov);
+            prov?.SetTree(data, name, 0);
             data.TryGetValue(BaseKey, out baseSpec);
         }
 
@@ -87,6 +109,10 @@ internal sealed class ConfigFileLoader
         foreach (string basePath in BaseList(baseSpec, name, baseLine))
         {
             var (resolved, scope) = ResolveBase(basePath, full, name, baseLine);
+            if (_loading.Contains(resolved, StringComparer.Ordinal))
+                throw new ConfigException(
+                    $"{name}:{baseLine}: circular _base_ inheritance: {string.Join(" -> ", _loading.Reverse().Append(resolved))}")
+                { FileName = name, Line = baseLine };
             var (baseDict, baseText) = Load(resolved);
             texts.Add(baseText);
             var duplicates = baseDict.Keys.Where(bases.ContainsKey).ToList();
@@ -97,26 +123,29 @@ internal sealed class ConfigFileLoader
                     $"{name}:{baseLine}: Duplicate key is not allowed among bases. Duplicate keys: {{{string.Join(", ", duplicates.Select(k => $"'{k}'"))}}} ({owners})")
                 { FileName = name, Line = baseLine };
             }
-            ApplyScope(baseDict, scope, hasScope: true);
+            ApplyScope(baseDict, scope, hasScope: true, prov, $"by the scoped base '{basePath}' ({name}:{baseLine})");
             foreach (var (k, v) in baseDict)
             {
                 bases[k] = v;
                 keyOwner[k] = resolved;
             }
+            prov?.Copy(baseDict, bases);
         }
 
         ConfigDict child;
         if (module is not null)
         {
             var globals = new Dictionary<string, object?> { [BaseKey] = bases };
-            var vars = PyInterpreter.Run(module, name, globals, _options.StepBudget);
+            var vars = PyInterpreter.Run(module, name, globals, _options.StepBudget, prov);
             child = new ConfigDict();
+            prov?.Copy(vars, child);
+            var expansion = new ConfigValues.Expansion();
             foreach (var (k, v) in vars)
             {
                 if (k == BaseKey || k.StartsWith("__", StringComparison.Ordinal)) continue;
                 // MMEngine drops functions and modules from the result; builtins bound to a name are the same kind of thing.
                 if (v is PyBuiltin or PyMethod) continue;
-                child[k] = ConfigValues.FromPython(v, $"{name}: variable '{k}'");
+                child[k] = ConfigValues.FromPython(v, $"{name}: variable '{k}'", expansion);
             }
         }
         else
@@ -134,7 +163,7 @@ internal sealed class ConfigFileLoader
         if (placeholders.Count > 0)
             ConfigTextSubstitution.ReplacePlaceholders(child, placeholders, bases, name);
         child.Remove(BaseKey);
-        var merged = (ConfigDict)ConfigMerger.Merge(child, bases, allowListKeys: false);
+        var merged = (ConfigDict)ConfigMerger.Merge(child, bases, allowListKeys: false, prov: prov);
         foreach (var key in merged.Keys.Where(k => k.StartsWith("__", StringComparison.Ordinal)).ToList()) merged.Remove(key);
         return (merged, string.Join("\n", texts));
     }
@@ -190,7 +219,7 @@ internal sealed class ConfigFileLoader
     /// gets <c>_scope_ = scope</c> unless it already has one; typed dicts nested below it are left alone, so they
     /// resolve relative to that scope when built.
     /// </summary>
-    internal static void ApplyScope(object? value, string? scope, bool hasScope)
+    internal static void ApplyScope(object? value, string? scope, bool hasScope, ProvenanceTable? prov = null, string? note = null)
     {
         if (scope is null) return;
         switch (value)
@@ -199,12 +228,16 @@ internal sealed class ConfigFileLoader
                 if (hasScope && d.ContainsKey("type"))
                 {
                     hasScope = false;
-                    if (d.Get("_scope_") is null) d["_scope_"] = scope;
+                    if (d.Get("_scope_") is null)
+                    {
+                        d["_scope_"] = scope;
+                        prov?.Set(d, "_scope_", null, 0, scope, note);
+                    }
                 }
-                foreach (var v in d.Values.ToList()) ApplyScope(v, scope, hasScope);
+                foreach (var v in d.Values.ToList()) ApplyScope(v, scope, hasScope, prov, note);
                 break;
             case IEnumerable<object?> items when value is not string:
-                foreach (var item in items) ApplyScope(item, scope, hasScope);
+                foreach (var item in items) ApplyScope(item, scope, hasScope, prov, note);
                 break;
         }
     }

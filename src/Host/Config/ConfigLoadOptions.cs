@@ -37,4 +37,11 @@ public sealed class ConfigLoadOptions
     /// <summary>Receives warnings such as MMEngine's <c>_deprecation_</c> notice; null drops them.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public Action<string>? Warning { get; init; }
+
+    /// <summary>
+    /// Record where every value was set (file and line, the bases it overrode, the <c>--cfg-options</c> entry), read
+    /// back with <see cref="Config.Provenance"/>. Off by default: the normal load path then records nothing.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool TrackProvenance { get; init; }
 }

@@ -20,12 +20,14 @@ internal static class ConfigMerger
     /// <item>With <paramref name="allowListKeys"/> (used by <c>merge_from_dict</c> only), digit keys index into a
     /// base list and merge into that element; out of range is an error.</item>
     /// </list>
+    /// <para>With <paramref name="prov"/>, each key of the result carries the child's origin chained over the base's.</para>
     /// </remarks>
-    public static object Merge(ConfigDict a, object b, bool allowListKeys, string path = "")
+    public static object Merge(ConfigDict a, object b, bool allowListKeys, string path = "", ProvenanceTable? prov = null)
     {
         if (b is List<object?> baseList)
         {
             var list = new List<object?>(baseList);
+            prov?.Copy(baseList, list);
             foreach (var (k, v) in a)
             {
                 if (!(allowListKeys && k.Length > 0 && k.All(char.IsAsciiDigit)))
@@ -38,13 +40,14 @@ internal static class ConfigMerger
                 if (v is not ConfigDict child)
                     throw new ConfigException(
                         $"cannot set list element '{Join(path, k)}' to a plain value; MMEngine's merge only merges a dict into a list element (e.g. '{Join(path, k)}.type=...')");
-                list[index] = Merge(child, list[index] ?? throw new ConfigException($"list element '{Join(path, k)}' is None and cannot be merged into"), allowListKeys, Join(path, k));
+                list[index] = Merge(child, list[index] ?? throw new ConfigException($"list element '{Join(path, k)}' is None and cannot be merged into"), allowListKeys, Join(path, k), prov);
             }
             return list;
         }
         if (b is not ConfigDict baseDict)
             throw new ConfigException($"cannot merge a dict into '{path}', which is of type {TypeName(b)}");
         var result = new ConfigDict(baseDict);
+        prov?.Copy(baseDict, result);
         foreach (var (k, v) in a)
         {
             if (v is ConfigDict childDict)
@@ -55,14 +58,21 @@ internal static class ConfigMerger
                     if (!allowed)
                         throw new ConfigException(
                             $"{Join(path, k)}={ConfigFormatter.Format(childDict)} in child config cannot inherit from base because {k} is a dict in the child config but is of type {TypeName(existing)} in base config. You may set `{DeleteKey}=True` to ignore the base config.");
-                    result[k] = Merge(childDict, existing!, allowListKeys, Join(path, k));
+                    result[k] = Merge(childDict, existing!, allowListKeys, Join(path, k), prov);
+                    // A dict merged key by key keeps the base's record unless the child set the dict itself.
+                    if (prov?.Get(a, k) is { } merged) prov.Put(result, k, merged.Then(BaseOrigin(prov, baseDict, k)));
+                    continue;
                 }
-                else result[k] = childDict;
+                result[k] = childDict;
             }
             else result[k] = v;
+            prov?.Put(result, k, prov.Get(a, k)?.Then(BaseOrigin(prov, baseDict, k)));
         }
         return result;
     }
+
+    private static ConfigValueOrigin? BaseOrigin(ProvenanceTable prov, ConfigDict baseDict, string key) =>
+        baseDict.ContainsKey(key) ? prov.Get(baseDict, key) : null;
 
     private static bool IsTrue(object? v) => v switch { null => false, bool b => b, long l => l != 0, double d => d != 0, string s => s.Length > 0, _ => true };
 

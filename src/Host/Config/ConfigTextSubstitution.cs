@@ -63,9 +63,9 @@ internal static partial class ConfigTextSubstitution
 
     /// <summary>
     /// <c>{{_base_.a.b}}</c> → a quoted placeholder string, substituted with the base value after the merge
-    /// (<see cref="ReplacePlaceholders"/>). Returns placeholder → dotted path.
+    /// (<see cref="ReplacePlaceholders"/>). Returns placeholder → dotted path and the line it is on.
     /// </summary>
-    public static string PreSubstituteBaseVariables(string text, Dictionary<string, string> placeholders)
+    public static string PreSubstituteBaseVariables(string text, Dictionary<string, (string Path, int Line)> placeholders)
     {
         var byPath = new Dictionary<string, string>(StringComparer.Ordinal);
         return BaseVariablePattern().Replace(text, m =>
@@ -75,7 +75,9 @@ internal static partial class ConfigTextSubstitution
             {
                 placeholder = $"_{path}_{Guid.NewGuid().ToString("N")[..6]}";
                 byPath[path] = placeholder;
-                placeholders[placeholder] = path;
+                int line = 1;
+                for (int i = 0; i < m.Index; i++) if (text[i] == '\n') line++;
+                placeholders[placeholder] = (path, line);
             }
             return $"\"{placeholder}\"";
         });
@@ -86,19 +88,29 @@ internal static partial class ConfigTextSubstitution
     /// tuples, recursively) becomes the base value at its dotted path (dict keys only, no list indices).
     /// A placeholder inside a longer string is left as is, as in MMEngine.
     /// </summary>
-    public static object? ReplacePlaceholders(object? value, IReadOnlyDictionary<string, string> placeholders, ConfigDict bases, string file)
+    public static object? ReplacePlaceholders(object? value, IReadOnlyDictionary<string, (string Path, int Line)> placeholders, ConfigDict bases, string file)
     {
         switch (value)
         {
-            case string s when placeholders.TryGetValue(s, out var path):
+            case string s when placeholders.TryGetValue(s, out var at):
             {
+                string path = at.Path;
                 object? current = bases;
+                string walked = "";
                 foreach (var key in path.Split('.'))
                 {
-                    if (current is not ConfigDict d || !d.TryGetValue(key, out current))
+                    if (current is not ConfigDict d || !d.TryGetValue(key, out var next))
+                    {
+                        string known = walked.Length == 0
+                            ? $"base keys: {(bases.Count == 0 ? "none; the file has no _base_" : string.Join(", ", bases.Keys))}"
+                            : current is ConfigDict inner ? $"'{walked}' has keys: {string.Join(", ", inner.Keys)}"
+                            : $"'{walked}' is {ConfigMerger.TypeName(current)}, not a dict";
                         throw new ConfigException(
-                            $"{file}: {{{{_base_.{path}}}}} refers to '{path}', which the bases do not define (base keys: {string.Join(", ", bases.Keys)})")
-                        { FileName = file };
+                            $"{file}:{at.Line}: {{{{_base_.{path}}}}} refers to '{path}', which the bases do not define ({known})")
+                        { FileName = file, Line = at.Line };
+                    }
+                    current = next;
+                    walked = walked.Length == 0 ? key : walked + "." + key;
                 }
                 return current;
             }

@@ -26,6 +26,59 @@ internal static class JsonConfigFormat
         }
     }
 
+    /// <summary>
+    /// Provenance for a JSON config read by <see cref="Read"/>: each object key of <paramref name="data"/> is recorded
+    /// at the line of its name in <paramref name="text"/>, by walking the same text token by token.
+    /// </summary>
+    public static void RecordLines(string text, ConfigDict data, string file, ProvenanceTable prov)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        var lineStarts = new List<long> { 0 };
+        for (int i = 0; i < bytes.Length; i++) if (bytes[i] == (byte)'\n') lineStarts.Add(i + 1);
+        int LineAt(long offset)
+        {
+            int index = lineStarts.BinarySearch(offset);
+            return (index >= 0 ? index : ~index - 1) + 1;
+        }
+
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var stack = new Stack<(object? Container, int Index)>();
+        string? name = null;
+        int nameLine = 0;
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.PropertyName:
+                    name = reader.GetString();
+                    nameLine = LineAt(reader.TokenStartIndex);
+                    break;
+                case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                    stack.Push((stack.Count == 0 ? data : Next(), 0));
+                    break;
+                case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                    stack.Pop();
+                    break;
+                default:
+                    Next();
+                    break;
+            }
+        }
+
+        // The value the current token stands for, recording its key's line; advances a list's index.
+        object? Next()
+        {
+            var (container, index) = stack.Pop();
+            object? value = null;
+            if (container is ConfigDict d && name is not null && d.TryGetValue(name, out value))
+                prov.Set(d, name, file, nameLine, value);
+            else if (container is List<object?> list && index < list.Count)
+                value = list[index];
+            stack.Push((container, index + 1));
+            return value;
+        }
+    }
+
     private static object? Convert(JsonElement e) => e.ValueKind switch
     {
         JsonValueKind.Object => new ConfigDict(e.EnumerateObject().Select(p => new KeyValuePair<string, object?>(p.Name, Convert(p.Value)))),

@@ -24,7 +24,11 @@ internal static partial class YamlConfigFormat
     [GeneratedRegex(@"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")]
     private static partial Regex FloatPattern();
 
-    public static ConfigDict Read(string text, string? file)
+    /// <summary>Reads a YAML config; with <paramref name="prov"/>, each mapping key is recorded at its line.</summary>
+    /// <summary>The most items plus characters a YAML file may expand to once its aliases are copied.</summary>
+    public const long MaxExpansion = 10_000_000;
+
+    public static ConfigDict Read(string text, string? file, ProvenanceTable? prov = null)
     {
         var stream = new YamlStream();
         try
@@ -45,11 +49,17 @@ internal static partial class YamlConfigFormat
         if (root is YamlScalarNode { Value: null or "" or "~" or "null" }) return new ConfigDict();
         if (root is not YamlMappingNode)
             throw ConfigException.At(file, (int)root.Start.Line, (int)root.Start.Column, "a YAML config must be a mapping at the top level");
-        return (ConfigDict)Convert(root, file)!;
+        return (ConfigDict)Convert(root, file, prov, new ConfigValues.Expansion())!;
     }
 
-    private static object? Convert(YamlNode node, string? file)
+    private static object? Convert(YamlNode node, string? file, ProvenanceTable? prov, ConfigValues.Expansion expansion)
     {
+        // Aliases (`*a`) are expanded into copies, as MMEngine's ConfigDict conversion does; count what that builds so
+        // that nested aliases (a "billion laughs" file) stop with an error instead of exhausting the host.
+        expansion.Size += node is YamlScalarNode { Value: { } text } ? text.Length + 1 : 1;
+        if (expansion.Size > MaxExpansion)
+            throw ConfigException.At(file, (int)node.Start.Line, (int)node.Start.Column,
+                $"the YAML expands to more than {MaxExpansion:N0} items and characters (aliases nested in aliases?)");
         switch (node)
         {
             case YamlMappingNode map:
@@ -57,19 +67,21 @@ internal static partial class YamlConfigFormat
                 var dict = new ConfigDict();
                 foreach (var (k, v) in map.Children)
                 {
-                    var key = Convert(k, file);
+                    var key = Convert(k, file, prov, expansion);
                     if (key is not string s)
                     {
                         // PyYAML would make a non-string key; the value model keys dicts by string.
                         s = key is null ? "None" : Python.PyOps.Str(key);
                     }
-                    dict[s] = Convert(v, file);
+                    var value = Convert(v, file, prov, expansion);
+                    dict[s] = value;
+                    prov?.Set(dict, s, file, (int)k.Start.Line, value);
                 }
                 return dict;
             }
             case YamlSequenceNode seq:
             {
-                var items = seq.Children.Select(c => Convert(c, file)).ToList();
+                var items = seq.Children.Select(c => Convert(c, file, prov, expansion)).ToList();
                 return !seq.Tag.IsEmpty && !seq.Tag.IsNonSpecific && seq.Tag.Value == "tag:yaml.org,2002:python/tuple" ? items.ToArray() : items;
             }
             case YamlScalarNode scalar:

@@ -227,6 +227,8 @@ internal sealed partial class Parser
                 _pos++;
                 var name = Next();
                 if (name.Kind != TokenKind.Name) throw Error(name, $"expected an attribute name after '.', found {name.Describe()}");
+                if (IsDunder(name.Text))
+                    throw Error(name, $"'.{name.Text}': attributes with dunder names are not allowed in Kiln configs; a config reads config values and calls the usual dict, list and str methods, never Python internals");
                 e = new AttributeExpr(e, name.Text, name.Line, name.Column);
             }
             else return e;
@@ -316,6 +318,8 @@ internal sealed partial class Parser
                 }
                 if (Unsupported.TryGetValue(t.Text, out var why)) throw Error(t, why);
                 if (Keywords.Contains(t.Text)) throw Error(t, $"invalid syntax: unexpected keyword '{t.Text}'");
+                if (IsDunder(t.Text))
+                    throw Error(t, $"'{t.Text}': dunder names are not allowed in Kiln configs; a config cannot reach Python internals");
                 return new NameExpr(t.Text, t.Line, t.Column);
             case TokenKind.Op:
                 switch (t.Text)
@@ -331,4 +335,8 @@ internal sealed partial class Parser
             ? $"invalid syntax: unexpected {t.Describe()}"
             : $"invalid syntax: expected an expression, found {t.Describe()}");
     }
+
+    /// <summary><c>__name__</c>: Python's special names, the doorway to its internals (<c>__import__</c>, <c>__class__</c>).</summary>
+    private static bool IsDunder(string name) =>
+        name.Length > 4 && name.StartsWith("__", StringComparison.Ordinal) && name.EndsWith("__", StringComparison.Ordinal);
 }

@@ -51,11 +51,15 @@ internal sealed partial class PyInterpreter
                         var mapping = Eval(v);
                         if (mapping is not ConfigDict m) throw Fail(v, $"'{PyOps.TypeName(mapping)}' object is not a mapping (after **)");
                         foreach (var (mk, mv) in m) dict[mk] = mv;
+                        RecordKeys(dict, m, v.Line);
                         continue;
                     }
                     var key = Eval(k);
                     _current = k;
-                    dict[KeyOf(key)] = Eval(v);
+                    string name = KeyOf(key);
+                    var item = Eval(v);
+                    dict[name] = item;
+                    _prov?.Set(dict, name, _file, k.Line, item);
                 }
                 return dict;
             }
@@ -79,7 +83,9 @@ internal sealed partial class PyInterpreter
                 var left = Eval(b.Left);
                 var right = Eval(b.Right);
                 _current = b;
-                return PyArith.Binary(b.Op, left, right);
+                var result = PyArith.Binary(b.Op, left, right);
+                Charge(Size(result), b);
+                return result;
             }
             case UnaryExpr u:
             {
@@ -99,6 +105,7 @@ internal sealed partial class PyInterpreter
                 {
                     var right = Eval(c.Rest[i]);
                     _current = c;
+                    if (c.Ops[i] is "in" or "not in") Charge(Size(right), c);
                     if (!CompareOne(c.Ops[i], left, right)) return false;
                     left = right;
                 }
@@ -137,7 +144,10 @@ internal sealed partial class PyInterpreter
                 {
                     var key = Eval(dc.Key);
                     _current = dc.Key;
-                    dict[KeyOf(key)] = Eval(dc.Value);
+                    string name = KeyOf(key);
+                    var item = Eval(dc.Value);
+                    dict[name] = item;
+                    _prov?.Set(dict, name, _file, dc.Key.Line, item);
                 });
                 return dict;
             }
@@ -152,7 +162,12 @@ internal sealed partial class PyInterpreter
         var list = new List<object?>(items.Count);
         foreach (var item in items)
         {
-            if (item is StarredExpr star) list.AddRange(PyOps.Iterate(Eval(star.Value)));
+            if (item is StarredExpr star)
+            {
+                var spread = PyOps.Iterate(Eval(star.Value));
+                Charge(spread.Count, star);
+                list.AddRange(spread);
+            }
             else list.Add(Eval(item));
         }
         return list;
@@ -212,8 +227,18 @@ internal sealed partial class PyInterpreter
         for (var scope = _scope; scope is not null; scope = scope.Parent)
             if (scope.Vars.TryGetValue(n.Name, out var value)) return value;
         if (Builtins.Contains(n.Name)) return new PyBuiltin(n.Name);
+        if (Forbidden.Contains(n.Name))
+            throw Fail(n, $"'{n.Name}' is not available in Kiln configs: a config cannot read files, run code or reach Python internals (builtins a config may call: {string.Join(", ", Builtins.Order(StringComparer.Ordinal))})");
         throw Fail(n, UnknownName(n.Name));
     }
+
+    /// <summary>Python builtins that reach outside the data: named as forbidden rather than as undefined.</summary>
+    private static readonly HashSet<string> Forbidden =
+    [
+        "open", "exec", "eval", "compile", "getattr", "setattr", "delattr", "hasattr", "globals", "locals", "vars",
+        "input", "breakpoint", "help", "exit", "quit", "type", "object", "super", "memoryview", "id", "iter", "next",
+        "callable", "dir", "classmethod", "staticmethod", "property", "issubclass", "bytes", "bytearray",
+    ];
 
     private string UnknownName(string name)
     {
@@ -309,6 +334,39 @@ internal sealed partial class PyInterpreter
             else args.Add(value);
         }
         _current = call;
+        // Work a builtin or method does in one step is charged to the budget by the sizes it reads and builds, so
+        // that a loop over `list(range(10**7))` stops at the budget instead of running for hours.
+        long work = 0;
+        foreach (var arg in args) work += Size(arg);
+        if (kwargs is not null) foreach (var v in kwargs.Values) work += Size(v);
+        if (method is not null && target is List<object?> or string && method is not ("append" or "pop")) work += Size(target);
+        Charge(work, call);
+        var result = _prov is not null ? RecordCall(call, target, method, func, args, kwargs) : Invoke(call, target, method, func, args, kwargs);
+        Charge(Size(result), call);
+        return result;
+    }
+
+    /// <summary>The work one value stands for: items of a collection, a sixteenth of a string's characters.</summary>
+    private static long Size(object? value) => value switch
+    {
+        null or bool or long or double => 0,
+        string s => s.Length >> 4,
+        List<object?> l => l.Count,
+        object?[] t => t.Length,
+        ConfigDict d => d.Count,
+        PySet set => set.Items.Count,
+        _ => 0,
+    };
+
+    private void Charge(long work, Node at)
+    {
+        if (work == 0) return;
+        _steps += work;
+        if (_steps > _budget) Step(at);
+    }
+
+    private object? Invoke(CallExpr call, object? target, string? method, object? func, List<object?> args, ConfigDict? kwargs)
+    {
         if (method is not null) return CallMethod(target, method, args, kwargs);
         return func switch
         {
@@ -317,5 +375,34 @@ internal sealed partial class PyInterpreter
             _ => throw new PyError($"'{PyOps.TypeName(func)}' object is not callable" +
                 (call.Func is NameExpr fn ? $" ('{fn.Name}' is a {PyOps.TypeName(func)} value, not a function)" : "")),
         };
+    }
+
+    /// <summary>
+    /// The provenance path of a call: <c>dict(a=1)</c> records each keyword at its own line, <c>dict(src)</c>,
+    /// <c>d.copy()</c> and <c>d.update(src)</c> carry the source's records over, <c>d.setdefault(k, v)</c> records a new key.
+    /// </summary>
+    private object? RecordCall(CallExpr call, object? target, string? method, object? func, List<object?> args, ConfigDict? kwargs)
+    {
+        bool hadKey = method == "setdefault" && target is ConfigDict sd && args.Count > 0 && args[0] is string sk && sd.ContainsKey(sk);
+        object? result = Invoke(call, target, method, func, args, kwargs);
+        ConfigDict? into = null;
+        if (func is PyBuiltin { Name: "dict" } && result is ConfigDict made) into = made;
+        else if (method is "update" && target is ConfigDict updated) into = updated;
+        else if (method is "copy" && target is ConfigDict original && result is ConfigDict copy)
+            _prov!.Copy(original, copy);
+        else if (method is "setdefault" && !hadKey && target is ConfigDict withDefault && args[0] is string newKey)
+            _prov!.Set(withDefault, newKey, _file, call.Line, withDefault.Get(newKey));
+        if (into is not null)
+        {
+            if (args.Count == 1 && args[0] is ConfigDict src) RecordKeys(into, src, call.Line);
+            else if (args.Count == 1) foreach (var k in into.Keys) if (_prov!.Get(into, k) is null) _prov.Set(into, k, _file, call.Line, into[k]);
+            if (kwargs is not null)
+                foreach (var (k, v) in kwargs)
+                {
+                    var arg = call.Args.LastOrDefault(x => x.Name == k);
+                    _prov!.Set(into, k, _file, arg?.Value.Line ?? call.Line, v);
+                }
+        }
+        return result;
     }
 }

@@ -14,6 +14,7 @@ internal sealed partial class PyInterpreter
 
     private readonly string? _file;
     private readonly long _budget;
+    private readonly ProvenanceTable? _prov;
     private long _steps;
     private Node? _current;
     private Scope _scope;
@@ -24,21 +25,24 @@ internal sealed partial class PyInterpreter
         public readonly Scope? Parent = parent;
     }
 
-    private PyInterpreter(string? file, long budget)
+    private PyInterpreter(string? file, long budget, ProvenanceTable? prov = null)
     {
         _file = file;
         _budget = budget;
+        _prov = prov;
         _scope = new Scope(null);
     }
 
     /// <summary>
     /// Runs <paramref name="module"/> with <paramref name="globals"/> predefined and returns every variable it
-    /// ends with, in first-assignment order (the predefined ones included when still bound).
+    /// ends with, in first-assignment order (the predefined ones included when still bound). With
+    /// <paramref name="prov"/>, every assignment to a dict key or global is recorded there (the globals under the
+    /// returned dictionary).
     /// </summary>
     public static OrderedDictionary<string, object?> Run(
-        IEnumerable<Stmt> module, string? file, IReadOnlyDictionary<string, object?> globals, long budget)
+        IEnumerable<Stmt> module, string? file, IReadOnlyDictionary<string, object?> globals, long budget, ProvenanceTable? prov = null)
     {
-        var interpreter = new PyInterpreter(file, budget);
+        var interpreter = new PyInterpreter(file, budget, prov);
         foreach (var (k, v) in globals) interpreter._scope.Vars[k] = v;
         foreach (var stmt in module)
         {
@@ -102,6 +106,7 @@ internal sealed partial class PyInterpreter
                     if (aug.Op == "|" && current is ConfigDict dict && operand is ConfigDict other)
                     {
                         foreach (var (k, v) in other) dict[k] = v;
+                        RecordKeys(dict, other, aug.Line);
                         return Flow.Normal;
                     }
                     Assign(aug.Target, PyArith.Binary(aug.Op, current, operand));
@@ -164,6 +169,7 @@ internal sealed partial class PyInterpreter
         {
             case NameExpr n:
                 Bind(n.Name, value);
+                if (_prov is not null && _scope.Parent is null) _prov.Set(_scope.Vars, n.Name, _file, n.Line, value);
                 return;
             case AttributeExpr a:
             {
@@ -172,6 +178,7 @@ internal sealed partial class PyInterpreter
                 if (obj is ConfigDict d)
                 {
                     d[a.Name] = value;
+                    _prov?.Set(d, a.Name, _file, a.Line, value);
                     return;
                 }
                 throw new PyError($"'{PyOps.TypeName(obj)}' object has no attribute '{a.Name}' to set" +
@@ -183,6 +190,7 @@ internal sealed partial class PyInterpreter
                 var index = Eval(s.Index);
                 _current = s;
                 SetItem(obj, index, value);
+                if (_prov is not null && obj is ConfigDict sd) _prov.Set(sd, KeyOf(index), _file, s.Line, value);
                 return;
             }
             case TupleExpr or ListExpr:
@@ -213,6 +221,18 @@ internal sealed partial class PyInterpreter
     }
 
     private void Bind(string name, object? value) => _scope.Vars[name] = value;
+
+    /// <summary>Provenance: the keys of <paramref name="source"/> were copied into <paramref name="target"/> at <paramref name="line"/>.</summary>
+    private void RecordKeys(ConfigDict target, ConfigDict source, int line)
+    {
+        if (_prov is null) return;
+        foreach (var (k, v) in source)
+        {
+            var from = _prov.Get(source, k);
+            if (from is null) _prov.Set(target, k, _file, line, v);
+            else _prov.Put(target, k, from.Then(_prov.Get(target, k) is { } old && !ReferenceEquals(old, from) ? old : null));
+        }
+    }
 
     private void SetItem(object? obj, object? index, object? value)
     {
