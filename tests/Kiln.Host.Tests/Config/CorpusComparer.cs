@@ -68,5 +68,5 @@ internal static class CorpusComparer
         }
     }
 
-    private static string Describe(object? v) => $"{Python.PyOps.TypeName(v)} {ConfigFormatter.Format(v)}";
+    private static string Describe(object? v) => $"{Kiln.Config.Python.PyOps.TypeName(v)} {ConfigFormatter.Format(v)}";
 }
