@@ -8,10 +8,15 @@ using Kiln.TestKit;
 using Kiln.Vision;
 using Microsoft.Extensions.Hosting;
 
+// config: times Config.FromFile over the config corpus (see ConfigBenchmark.cs).
+if (args.Length > 0 && args[0] == "config")
+    return ConfigBenchmark.Run(args[1..]);
+
 const string Usage = """
     usage: dotnet run --project benchmarks/Kiln.Benchmarks -c Release -- MODE [ARG]
       memory [EPOCHS]   memory per epoch of the bundled LeNet-5 run (default 8 epochs)
       loops [ROUNDS]    epoch-based vs iteration-based loop, median iteration time (default 3 rounds)
+      config [PASSES]   parse and merge the config corpus, ms per file
     """;
 string mode = args.Length > 0 ? args[0] : "memory";
 int? arg = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var n) ? n : null;
