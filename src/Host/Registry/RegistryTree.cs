@@ -35,6 +35,12 @@ public sealed class RegistryTree
         return new Registrar(this, scope);
     }
 
+    /// <summary>Removes <paramref name="scope"/> and everything registered in it (a plugin that failed half way).</summary>
+    public void RemoveScope(string scope)
+    {
+        foreach (var root in _roots.Values) root.RemoveChild(scope);
+    }
+
     /// <summary>A registrar for the root scope, where the host's own components go.</summary>
     public IPluginRegistrar RootRegistrar() => new Registrar(this, RootScope);
 
