@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 namespace Kiln.Cli;
 
 /// <summary>
-/// The <c>kiln</c> command line: <c>train</c>, <c>plugins list</c>, <c>--version</c>. User errors
+/// The <c>kiln</c> command line: <c>train</c>, <c>plugins list</c>, <c>registry list</c>, <c>config validate</c>, <c>--version</c>. User errors
 /// (<see cref="KilnException"/>) print one message and exit 1; <c>--debug</c> adds the stack trace.
 /// </summary>
 public static class KilnCli
@@ -32,6 +32,11 @@ public static class KilnCli
         root.Options.Add(strictOption);
         root.Subcommands.Add(TrainCommand.Create(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(PluginsCommand.Create(pluginsOption, debugOption, output, error));
+        root.Subcommands.Add(RegistryCommand.Create(pluginsOption, debugOption, output, error));
+        // The config group here holds only validate; the config/dump/explain branch owns the full group (ConfigCommand).
+        var configGroup = new Command("config", "Work with config files.");
+        configGroup.Subcommands.Add(ConfigValidateCommand.Create(pluginsOption, debugOption, output, error));
+        root.Subcommands.Add(configGroup);
 
         var config = new InvocationConfiguration { Output = output, Error = error };
         return root.Parse(args).Invoke(config);

@@ -70,7 +70,7 @@ public sealed class ComponentBuilder(RegistryTree tree, IServiceProvider service
         return root;
     }
 
-    private static KilnException NotRegistered(string typeName, Registry node, string path)
+    internal static KilnException NotRegistered(string typeName, Registry node, string path)
     {
         var visible = node.VisibleNames().ToList();
         var closest = NameSuggester.Closest(typeName, visible);

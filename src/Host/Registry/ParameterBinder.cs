@@ -75,14 +75,14 @@ internal static class ParameterBinder
         return (values, null);
     }
 
-    private static bool IsConfigValueType(Type t)
+    internal static bool IsConfigValueType(Type t)
     {
         t = Nullable.GetUnderlyingType(t) ?? t;
-        return t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(ConfigDict) || t.IsArray
+        return t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(ConfigDict) || t.IsArray || ValueConverter.TupleElementTypes(t) is not null
             || (t.IsGenericType && t.GetGenericTypeDefinition() is var g && (g == typeof(IReadOnlyList<>) || g == typeof(List<>) || g == typeof(IList<>)));
     }
 
-    private static string DescribeKeys(ParameterInfo[] parameters) =>
+    internal static string DescribeKeys(ParameterInfo[] parameters) =>
         string.Join(", ", parameters.Where(p => IsConfigValueType(p.ParameterType) || ValueConverter.RegistryFor(p.ParameterType) is not null)
             .Select(p => p.HasDefaultValue ? $"{SnakeCase(p.Name!)}={ConfigFormatter.Format(p.DefaultValue)}" : SnakeCase(p.Name!)));
 
