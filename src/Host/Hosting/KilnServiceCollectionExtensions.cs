@@ -129,7 +129,10 @@ public static class KilnServiceCollectionExtensions
         foreach (var descriptor in staged) services.Add(descriptor);
     }
 
-    /// <summary>Scans <paramref name="assembly"/> with Scrutor for <see cref="RegisterAttribute"/> classes, adds them to DI, and registers them.</summary>
+    /// <summary>
+    /// Scans <paramref name="assembly"/> with Scrutor for <see cref="RegisterAttribute"/> classes, adds them to DI, and
+    /// registers them; then registers its <see cref="RegisterAttribute"/> static methods as functions.
+    /// </summary>
     private static void RegisterScanned(IServiceCollection services, IPluginRegistrar registrar, Assembly assembly)
     {
         int before = services.Count;
@@ -139,5 +142,6 @@ public static class KilnServiceCollectionExtensions
             .WithTransientLifetime());
         var scanned = services.Skip(before).Select(d => d.ImplementationType).OfType<Type>().Distinct().ToList();
         RegistryTree.RegisterAttributed(registrar, scanned);
+        RegistryTree.RegisterAttributedMethods(registrar, assembly);
     }
 }

@@ -45,9 +45,13 @@ public sealed class ComponentBuilder(RegistryTree tree, IServiceProvider service
         var registration = node.Get(typeName) ?? throw NotRegistered(typeName, node, path);
         try
         {
-            return registration.Factory is { } factory
-                ? factory(this, args)
-                : ParameterBinder.Construct(registration.Type!, args, this, path);
+            return registration switch
+            {
+                { Factory: { } factory } => factory(this, args),
+                { Method: { } method } => ParameterBinder.Call(method, args, this, path)
+                    ?? throw new KilnException($"{path} ({typeName}): the function returned null."),
+                _ => ParameterBinder.Construct(registration.Type!, args, this, path),
+            };
         }
         catch (TargetInvocationException e) when (e.InnerException is KilnException inner)
         {
@@ -58,6 +62,28 @@ public sealed class ComponentBuilder(RegistryTree tree, IServiceProvider service
             // Whatever a constructor throws, the user learns which config entry built it.
             throw new KilnException($"{path} ({typeName}): {inner.GetType().Name}: {inner.Message}", inner);
         }
+    }
+
+    /// <summary>
+    /// MMEngine's <c>partial(FUNCTIONS.get(type), **cfg)</c>, as its Runner takes <c>collate_fn</c>: resolves a
+    /// registered function (in the default scope, honouring <c>_scope_</c>), binds the config's keys, and returns a
+    /// call taking the remaining parameters positionally.
+    /// </summary>
+    public Func<object?[], object?> Partial(string registry, ConfigDict cfg, string? keyPath = null)
+    {
+        string path = keyPath ?? registry;
+        var args = new ConfigDict(cfg);
+        var scope = args.Pop("_scope_");
+        if (scope is not null and not string)
+            throw new KilnException($"{path}._scope_ must be a scope name string, not {ConfigFormatter.Format(scope)}; scopes: {string.Join(", ", tree.Scopes)}.");
+        using var _ = DefaultScope.Overwrite((string?)scope);
+        var node = ResolveNode(registry, path);
+        if (args.Pop("type") is not string typeName)
+            throw new KilnException($"{path}.type must name a function of the {node.Scope}::{registry} registry.");
+        var registration = node.Get(typeName) ?? throw NotRegistered(typeName, node, path);
+        return registration.Method is { } method
+            ? ParameterBinder.Partial(method, args, this, path)
+            : throw new KilnException($"{path}.type: '{typeName}' is {registration.Origin}, not a function that can be called with arguments.");
     }
 
     private Registry ResolveNode(string registry, string path)

@@ -183,11 +183,18 @@ public sealed class ConfigValidator(RegistryTree tree, IServiceProvider services
         if (scopeValue is string s && !tree.Scopes.Contains(s))
             _problems.Add($"{path}._scope_ = '{s}' is not a loaded scope; scopes: {string.Join(", ", tree.Scopes)}.");
         using var _ = DefaultScope.Overwrite(scopeValue as string);
-        if (Resolve(registry, cfg, path) is not { Type: { } type }) return; // a function's keys are its own business
+        var registration = Resolve(registry, cfg, path);
         var args = new ConfigDict(cfg);
         args.Remove("type");
         args.Remove("_scope_");
         string label = $"{path} ({cfg.Type})";
+        if (registration is { Method: { } function })
+        {
+            // A function may be taken as a partial (collate_fn), so parameters the config leaves out are not missing.
+            _problems.AddRange(CheckConstructor(function, args, label, path, given ?? [], missingAllowed: true));
+            return;
+        }
+        if (registration is not { Type: { } type }) return; // a factory reads its own keys
 
         var constructors = type.GetConstructors(BindingFlags.Public | BindingFlags.Instance)
             .OrderByDescending(c => c.GetParameters().Count(p => args.ContainsKey(ParameterBinder.SnakeCase(p.Name!))))
@@ -208,11 +215,11 @@ public sealed class ConfigValidator(RegistryTree tree, IServiceProvider services
         _problems.AddRange(first!);
     }
 
-    private List<string> CheckConstructor(ConstructorInfo ctor, ConfigDict args, string label, string path, string[] given)
+    private List<string> CheckConstructor(MethodBase ctor, ConfigDict args, string label, string path, string[] given, bool missingAllowed = false)
     {
         var problems = new List<string>();
         var parameters = ctor.GetParameters();
-        string typeName = ctor.DeclaringType!.Name;
+        string typeName = ctor is ConstructorInfo ? ctor.DeclaringType!.Name : ctor.Name;
         var valid = parameters.Select(p => ParameterBinder.SnakeCase(p.Name!)).ToList();
         foreach (var unknown in args.Keys.Where(k => !valid.Contains(k, StringComparer.Ordinal)))
             problems.Add($"{path}.{unknown}: {typeName} does not take '{unknown}'{Hint(unknown, valid)}. Keys {typeName} takes: {ParameterBinder.DescribeKeys(parameters)}.");
@@ -221,7 +228,7 @@ public sealed class ConfigValidator(RegistryTree tree, IServiceProvider services
             string key = ParameterBinder.SnakeCase(p.Name!);
             if (args.TryGetValue(key, out var value))
                 CheckValue(value, p.ParameterType, $"{path}.{key}", problems);
-            else if (!given.Contains(key) && !p.HasDefaultValue && !FromServices(p.ParameterType))
+            else if (!missingAllowed && !given.Contains(key) && !p.HasDefaultValue && !FromServices(p.ParameterType))
                 problems.Add($"{label}: {typeName} needs '{key}' ({ParameterBinder.FriendlyName(p.ParameterType)}), which the config does not give. " +
                              $"Keys {typeName} takes: {ParameterBinder.DescribeKeys(parameters)}.");
         }

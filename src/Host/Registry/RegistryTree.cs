@@ -51,6 +51,24 @@ public sealed class RegistryTree
     /// <summary>How many components are registered under <paramref name="scope"/> across all registries.</summary>
     public int CountComponents(string scope) => _roots.Values.Sum(r => r.SearchChild(scope)?.Modules.Count ?? 0);
 
+    /// <summary>Registers every static method of <paramref name="assembly"/> that carries <see cref="RegisterAttribute"/> as a function.</summary>
+    public static int RegisterAttributedMethods(IPluginRegistrar registrar, Assembly assembly)
+    {
+        int count = 0;
+        Type[] types;
+        try { types = assembly.GetTypes(); }
+        catch (ReflectionTypeLoadException e) { types = e.Types.OfType<Type>().ToArray(); }
+        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly;
+        foreach (var type in types)
+            foreach (var method in type.GetMethods(all))
+                foreach (var attribute in method.GetCustomAttributes<RegisterAttribute>(inherit: false))
+                {
+                    registrar.RegisterFunction(attribute.Registry, method, attribute.Name, attribute.Force);
+                    count++;
+                }
+        return count;
+    }
+
     /// <summary>Registers every class in <paramref name="types"/> that carries <see cref="RegisterAttribute"/>.</summary>
     public static int RegisterAttributed(IPluginRegistrar registrar, IEnumerable<Type> types)
     {
@@ -77,5 +95,17 @@ public sealed class RegistryTree
 
         public void Register(string registry, string name, ComponentFactory factory, bool force = false) =>
             tree.Node(registry, scope).Add(new Registration(name, scope, registry, null, factory), force);
+
+        public void RegisterFunction(string registry, MethodInfo method, string? name = null, bool force = false)
+        {
+            string where = $"{method.DeclaringType?.FullName}.{method.Name}";
+            if (!method.IsStatic)
+                throw new KilnException($"{where} is an instance method; only static methods can be registered as functions in the {registry} registry.");
+            if (method.ContainsGenericParameters)
+                throw new KilnException($"{where} is generic; register a closed method as a function in the {registry} registry.");
+            if (method.ReturnType == typeof(void))
+                throw new KilnException($"{where} returns nothing; a function registered in the {registry} registry must return what it builds.");
+            tree.Node(registry, scope).Add(new Registration(name ?? method.Name, scope, registry, null, null, method), force);
+        }
     }
 }
