@@ -108,8 +108,31 @@ public sealed class ComponentBuilder(RegistryTree tree, IServiceProvider service
             "Use 'scope.Name' for a component of another plugin, and 'kiln plugins list' to see the loaded plugins.");
     }
 
-    /// <summary>A service from the container, or null.</summary>
-    internal object? GetService(Type type) => services.GetService(type);
+    private static readonly AsyncLocal<IReadOnlyDictionary<Type, object>?> Ambient = new();
+
+    /// <summary>
+    /// Makes <paramref name="instance"/> the value of parameters of type <typeparamref name="T"/> for builds inside
+    /// the returned scope (the Runner provides its message hub this way: one per run, not one per host).
+    /// </summary>
+    public static IDisposable Provide<T>(T instance) where T : class
+    {
+        var previous = Ambient.Value;
+        var next = new Dictionary<Type, object>(previous ?? new Dictionary<Type, object>()) { [typeof(T)] = instance };
+        Ambient.Value = next;
+        return new RestoreAmbient(previous);
+    }
+
+    private sealed class RestoreAmbient(IReadOnlyDictionary<Type, object>? previous) : IDisposable
+    {
+        public void Dispose() => Ambient.Value = previous;
+    }
+
+    /// <summary>A value provided for this build (<see cref="Provide{T}"/>), else a service from the container, or null.</summary>
+    internal object? GetService(Type type) =>
+        Ambient.Value is { } provided && provided.TryGetValue(type, out var value) ? value : services.GetService(type);
+
+    /// <summary>Types <see cref="Provide{T}"/> supplies in a run, so <c>config validate</c> counts them as given.</summary>
+    internal static IReadOnlyList<Type> RunnerProvidedTypes { get; } = [typeof(Logging.IMessageHub)];
 
     /// <summary>Creates an instance with all parameters from the container.</summary>
     public T Create<T>() where T : notnull => ActivatorUtilities.CreateInstance<T>(services);

@@ -237,7 +237,8 @@ public sealed class ConfigValidator(RegistryTree tree, IServiceProvider services
 
     private bool FromServices(Type type) =>
         !ParameterBinder.IsConfigValueType(type)
-        && (type == typeof(IServiceProvider) || type == typeof(IComponentBuilder) || _isService?.IsService(type) == true);
+        && (type == typeof(IServiceProvider) || type == typeof(IComponentBuilder) || ComponentBuilder.RunnerProvidedTypes.Contains(type)
+            || _isService?.IsService(type) == true);
 
     /// <summary>Checks a value against a parameter type without building: dicts of registered kinds recurse, scalars convert.</summary>
     private void CheckValue(object? value, Type target, string path, List<string> problems)
@@ -257,7 +258,7 @@ public sealed class ConfigValidator(RegistryTree tree, IServiceProvider services
                 var elements = ValueConverter.TupleElementTypes(t);
                 if (elements is not null && elements.Length != list.Count)
                 {
-                    problems.Add($"{path} = {ConfigFormatter.Format(value)} has {list.Count} items, but {ParameterBinder.FriendlyName(t)} takes {elements.Length}.");
+                    problems.Add($"{path} = {ConfigFormatter.Format(value)} has {list.Count} items, but a {ParameterBinder.FriendlyName(t)} takes {elements.Length}.");
                     return;
                 }
                 for (int i = 0; i < list.Count; i++)

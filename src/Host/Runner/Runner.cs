@@ -181,10 +181,11 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
             Logger.LogWarning("randomness.deterministic=True cannot be enforced: TorchSharp 0.107 does not implement use_deterministic_algorithms. Kiln's own data order is seeded; libtorch's CPU kernels used by the bundled models are deterministic.");
     }
 
-    /// <summary>Builds from the registries inside the Runner's default scope.</summary>
+    /// <summary>Builds from the registries inside the Runner's default scope; constructors asking for <see cref="IMessageHub"/> get this run's.</summary>
     internal T Build<T>(string registry, ConfigDict cfg, string keyPath, IReadOnlyDictionary<string, object?>? defaultArgs = null) where T : class
     {
         using var scope = DefaultScope.Overwrite(_defaultScope);
+        using var hub = ComponentBuilder.Provide<IMessageHub>(MessageHub);
         return ((IComponentBuilder)_builder).Build<T>(registry, cfg, defaultArgs, keyPath);
     }
 
