@@ -132,7 +132,7 @@ public sealed class ConfigValidatorTests : IDisposable
 
     public enum Mode { Up, Down }
 
-    public sealed class ExplodingHook : Hooks.Hook
+    public sealed class ExplodingHook : Kiln.Hooks.Hook
     {
         public static int Constructed;
 

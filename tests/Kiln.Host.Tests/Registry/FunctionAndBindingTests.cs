@@ -258,14 +258,14 @@ public sealed class FunctionAndBindingTests : IDisposable
         public ConfigDict? Extra => extra;
     }
 
-    public sealed class Kennel(IOptions<KennelOptions> options, ILogger<Kennel> logger, Groomer groomer) : Hooks.Hook
+    public sealed class Kennel(IOptions<KennelOptions> options, ILogger<Kennel> logger, Groomer groomer) : Kiln.Hooks.Hook
     {
         public IOptions<KennelOptions> Options => options;
         public ILogger<Kennel> Logger => logger;
         public Groomer Groomer => groomer;
     }
 
-    public sealed class HubWatcher(IMessageHub hub) : Hooks.Hook
+    public sealed class HubWatcher(IMessageHub hub) : Kiln.Hooks.Hook
     {
         public IMessageHub Hub => hub;
     }
