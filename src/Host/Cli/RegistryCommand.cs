@@ -73,11 +73,11 @@ internal static class RegistryCommand
     internal static string Implementation(Registration registration)
     {
         if (registration.Type is { } type) return type.FullName ?? type.Name;
-        var method = registration.Factory!.Method;
+        var method = registration.Method ?? registration.Factory!.Method;
         var declaring = method.DeclaringType;
         while (declaring is not null && declaring.IsDefined(typeof(CompilerGeneratedAttribute), false)) declaring = declaring.DeclaringType;
         bool lambda = method.IsDefined(typeof(CompilerGeneratedAttribute), false) || method.Name.StartsWith('<');
-        return $"{declaring?.FullName ?? "?"}{(lambda ? "" : "." + method.Name)} (function)";
+        return $"{declaring?.FullName ?? "?"}{(lambda ? "" : "." + method.Name)} ({(registration.Method is null ? "factory" : "function")})";
     }
 
     private static string PluginName(PluginCatalog catalog, string scope) =>
