@@ -10,10 +10,14 @@ using Microsoft.Extensions.Hosting;
 
 // memory: trains the bundled LeNet-5 config for N epochs (default 8) and prints resident memory, managed heap and
 // live tensors after each epoch. Flat numbers after the first epoch or two mean nothing leaks per iteration.
+// hoststart: host start with the three bundled plugins to "ready" (HostStartBenchmark.cs).
+if (args is ["hoststart", ..]) return HostStartBenchmark.Run(args);
+if (args is ["hoststart-child"]) return HostStartBenchmark.Child();
+
 int epochs = args.Length > 1 && args[0] == "memory" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
 if (args.Length > 0 && args[0] != "memory")
 {
-    Console.Error.WriteLine("usage: dotnet run --project benchmarks/Kiln.Benchmarks -c Release -- memory [EPOCHS]");
+    Console.Error.WriteLine("usage: dotnet run --project benchmarks/Kiln.Benchmarks -c Release -- memory [EPOCHS] | hoststart [PROCESSES]");
     return 2;
 }
 

@@ -58,14 +58,22 @@ public sealed class RegistryTree
         Type[] types;
         try { types = assembly.GetTypes(); }
         catch (ReflectionTypeLoadException e) { types = e.Types.OfType<Type>().ToArray(); }
-        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.Instance | BindingFlags.DeclaredOnly;
+        // Static methods of ordinary classes only (compiler-generated closures hold no registrations); IsDefined is
+        // checked before reading attributes, since this scan runs over the host assembly at every start.
+        const BindingFlags statics = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.DeclaredOnly;
         foreach (var type in types)
-            foreach (var method in type.GetMethods(all))
+        {
+            if (!type.IsClass || type.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute), false)) continue;
+            foreach (var method in type.GetMethods(statics))
+            {
+                if (!method.IsDefined(typeof(RegisterAttribute), false)) continue;
                 foreach (var attribute in method.GetCustomAttributes<RegisterAttribute>(inherit: false))
                 {
                     registrar.RegisterFunction(attribute.Registry, method, attribute.Name, attribute.Force);
                     count++;
                 }
+            }
+        }
         return count;
     }
 
