@@ -11,7 +11,8 @@ namespace Kiln.Benchmarks;
 /// <c>hoststart [PROCESSES]</c>: how long a host takes from <c>KilnHost.Create</c> to "ready" (the three bundled
 /// plugins loaded from their folders, registries populated, the component builder resolvable). Each of PROCESSES
 /// fresh child processes measures one cold start (the first in that process: JIT, assembly loading, metadata reads)
-/// and then 20 warm starts. TorchSharp's native libraries are loaded before the clock starts in every child, so their
+/// and then 20 warm starts, each as wall-clock time and as the process's CPU time (on a machine whose cores are busy
+/// with other work, the difference is time spent waiting for a core). TorchSharp's native libraries are loaded before the clock starts in every child, so their
 /// load time is excluded, as the issue asks.
 /// </summary>
 internal static class HostStartBenchmark
@@ -30,12 +31,16 @@ internal static class HostStartBenchmark
         }
         var cold = new List<double>();
         var warm = new List<double>();
+        var coldCpu = new List<double>();
+        var warmCpu = new List<double>();
         int scopes = 0;
         for (int i = 0; i < processes; i++)
         {
-            var (c, w, s) = RunChild();
-            cold.Add(c);
-            warm.AddRange(w);
+            var (wall, cpu, s) = RunChild();
+            cold.Add(wall[0]);
+            warm.AddRange(wall[1..]);
+            coldCpu.Add(cpu[0]);
+            warmCpu.AddRange(cpu[1..]);
             scopes = s;
         }
         Console.WriteLine($"Host start to ready: {scopes} scopes (mmengine + the bundled plugins from {plugins}), " +
@@ -43,10 +48,13 @@ internal static class HostStartBenchmark
         Console.WriteLine();
         Console.WriteLine("| measure | runs | first run (ms) | median (ms) | min (ms) | max (ms) |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
-        Row("cold: first host in a fresh process", cold);
-        Row($"warm: next {WarmRuns} hosts in the same process", warm);
+        Row("cold: first host in a fresh process, wall clock", cold);
+        Row("cold: same, process CPU time", coldCpu);
+        Row($"warm: next {WarmRuns} hosts in the same process, wall clock", warm);
+        Row($"warm: same, process CPU time", warmCpu);
         Console.WriteLine();
-        Console.WriteLine($"target: cold median < {TargetMs} ms: {(Median(cold) < TargetMs ? "met" : "NOT met")}");
+        Console.WriteLine($"target: cold median < {TargetMs} ms wall clock: {(Median(cold) < TargetMs ? "met" : "NOT met")} " +
+                          $"(CPU time {Median(coldCpu):F1} ms; on a busy machine wall clock exceeds CPU time by the wait for a core)");
         return 0;
     }
 
@@ -55,9 +63,11 @@ internal static class HostStartBenchmark
     {
         using (torch.NewDisposeScope()) _ = torch.zeros(1);   // libtorch and LibTorchSharp load here, outside the clock
         var times = new List<double>();
+        var cpu = new List<double>();
         int scopes = 0;
         for (int i = 0; i <= WarmRuns; i++)
         {
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             using var host = KilnHost.Create(console: TextWriter.Null);
             var catalog = host.Services.GetRequiredService<PluginCatalog>();
@@ -67,12 +77,15 @@ internal static class HostStartBenchmark
                 throw new InvalidOperationException($"expected the 3 bundled plugins, got {catalog.Plugins.Count} loaded, {catalog.Skipped.Count} skipped.");
             scopes = catalog.Tree.Scopes.Count;
             times.Add(clock.Elapsed.TotalMilliseconds);
+            cpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds);
         }
-        Console.WriteLine(string.Join(' ', times.Select(t => t.ToString("R", CultureInfo.InvariantCulture))) + $" scopes={scopes}");
+        Console.WriteLine(string.Join(' ', times.Select(t => t.ToString("R", CultureInfo.InvariantCulture))));
+        Console.WriteLine(string.Join(' ', cpu.Select(t => t.ToString("R", CultureInfo.InvariantCulture))));
+        Console.WriteLine($"scopes={scopes}");
         return 0;
     }
 
-    private static (double Cold, List<double> Warm, int Scopes) RunChild()
+    private static (List<double> Wall, List<double> Cpu, int Scopes) RunChild()
     {
         string self = Environment.ProcessPath!;
         var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, UseShellExecute = false };
@@ -82,10 +95,9 @@ internal static class HostStartBenchmark
         string output = child.StandardOutput.ReadToEnd();
         child.WaitForExit();
         if (child.ExitCode != 0) throw new InvalidOperationException($"hoststart-child failed ({child.ExitCode}): {output}");
-        var parts = output.Trim().Split(' ');
-        var times = parts[..^1].Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToList();
-        int scopes = int.Parse(parts[^1]["scopes=".Length..], CultureInfo.InvariantCulture);
-        return (times[0], times[1..], scopes);
+        var lines = output.Trim().Split('\n', StringSplitOptions.TrimEntries);
+        List<double> Parse(string line) => line.Split(' ').Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToList();
+        return (Parse(lines[0]), Parse(lines[1]), int.Parse(lines[2]["scopes=".Length..], CultureInfo.InvariantCulture));
     }
 
     private static void Row(string name, List<double> values) =>
