@@ -12,11 +12,16 @@ using Microsoft.Extensions.Hosting;
 if (args.Length > 0 && args[0] == "config")
     return ConfigBenchmark.Run(args[1..]);
 
+// hoststart: host start with the three bundled plugins to "ready" (HostStartBenchmark.cs).
+if (args is ["hoststart", ..]) return HostStartBenchmark.Run(args);
+if (args is ["hoststart-child"]) return HostStartBenchmark.Child();
+
 const string Usage = """
     usage: dotnet run --project benchmarks/Kiln.Benchmarks -c Release -- MODE [ARG]
       memory [EPOCHS]   memory per epoch of the bundled LeNet-5 run (default 8 epochs)
       loops [ROUNDS]    epoch-based vs iteration-based loop, median iteration time (default 3 rounds)
       config [PASSES]   parse and merge the config corpus, ms per file
+      hoststart [PROCESSES]  host start with the bundled plugins to ready
     """;
 string mode = args.Length > 0 ? args[0] : "memory";
 int? arg = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var n) ? n : null;

@@ -68,7 +68,7 @@ public partial class Runner
 
     /// <summary>
     /// MMEngine's <c>build_dataloader</c>: dataset from DATASETS, sampler from DATA_SAMPLERS (seeded with the run's
-    /// seed), batches collated by <c>pseudo_collate</c>.
+    /// seed), batches collated by <c>collate_fn</c> from FUNCTIONS (<c>pseudo_collate</c> when not given).
     /// </summary>
     internal Data.DataLoader BuildDataloader(object? value, string keyPath)
     {
@@ -81,8 +81,15 @@ public partial class Runner
         foreach (var key in new[] { "batch_sampler", "prefetch_factor", "worker_init_fn" })
             if (cfg.Get(key) is not null)
                 throw new KilnException($"{keyPath}.{key} is not built yet in Kiln (issue 8); remove it.");
-        if (cfg.Get("collate_fn") is ConfigDict collate && collate.Type is not ("pseudo_collate" or null))
-            throw new KilnException($"{keyPath}.collate_fn: only pseudo_collate is built yet (issue 8), not '{collate.Type}'.");
+        Func<IReadOnlyList<Structures.Sample>, Structures.DataBatch>? collate = null;
+        if (cfg.Get("collate_fn") is ConfigDict collateCfg)
+        {
+            // MMEngine: collate_fn = partial(FUNCTIONS.get(type), **rest), so a plugin's registered collate function works.
+            using var scope = DefaultScope.Overwrite(_defaultScope);
+            var call = _builder.Partial(Registries.Functions, collateCfg, $"{keyPath}.collate_fn");
+            collate = samples => call([samples]) as Structures.DataBatch
+                ?? throw new KilnException($"{keyPath}.collate_fn: '{collateCfg.Type}' must return a DataBatch.");
+        }
 
         var datasetCfg = cfg.Get("dataset") as ConfigDict ?? throw new KilnException($"{keyPath}.dataset must be a dict with a 'type'.");
         var dataset = Build<Datasets.IDataset>(Registries.Datasets, datasetCfg, $"{keyPath}.dataset");
@@ -92,7 +99,7 @@ public partial class Runner
             new Dictionary<string, object?> { ["dataset"] = dataset, ["seed"] = _randomness.DiffRankSeed ? null : (long)Seed });
         int batchSize = Int(cfg.Get("batch_size", 1L), $"{keyPath}.batch_size");
         int workers = Int(cfg.Get("num_workers", 0L), $"{keyPath}.num_workers");
-        return new Data.DataLoader(dataset, sampler, batchSize, cfg.Get("drop_last") is true, workers);
+        return new Data.DataLoader(dataset, sampler, batchSize, cfg.Get("drop_last") is true, workers, collate);
     }
 
     private static int Int(object? value, string keyPath) => value is long l && l is >= int.MinValue and <= int.MaxValue

@@ -205,10 +205,11 @@ public partial class Runner : IHostRunnerContext, IDisposable
             Logger.LogWarning("randomness.deterministic=True is not applied: this libtorch does not export at::Context::setDeterministicAlgorithms under the name Kiln calls. Kiln's own data order is still seeded.");
     }
 
-    /// <summary>Builds from the registries inside the Runner's default scope.</summary>
+    /// <summary>Builds from the registries inside the Runner's default scope; constructors asking for <see cref="IMessageHub"/> get this run's.</summary>
     internal T Build<T>(string registry, ConfigDict cfg, string keyPath, IReadOnlyDictionary<string, object?>? defaultArgs = null) where T : class
     {
         using var scope = DefaultScope.Overwrite(_defaultScope);
+        using var hub = ComponentBuilder.Provide<IMessageHub>(MessageHub);
         return ((IComponentBuilder)_builder).Build<T>(registry, cfg, defaultArgs, keyPath);
     }
 
