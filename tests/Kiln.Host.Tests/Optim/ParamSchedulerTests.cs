@@ -22,14 +22,14 @@ public sealed class ParamSchedulerTests(ToyRunner host) : IClassFixture<ToyRunne
 {
     private readonly torch.nn.Module _model = torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.Linear(1, 1));
 
-    private optim.Optimizer TwoGroupSgd() => torch.optim.SGD(
+    private torch.optim.Optimizer TwoGroupSgd() => torch.optim.SGD(
         [
             new SGD.ParamGroup(_model.children().First().parameters(), lr: 0.05, momentum: 0.01, weight_decay: 5e-4),
             new SGD.ParamGroup(_model.children().Last().parameters(), lr: 0.5, momentum: 0.01, weight_decay: 5e-4),
         ], 0.05, momentum: 0.01, weight_decay: 5e-4);
 
     /// <summary>test_momentum_scheduler.py's fixture: SGD(lr=0.01, momentum=0.05, weight_decay=5e-4), one group.</summary>
-    private optim.Optimizer MomentumSgd() => torch.optim.SGD(_model.parameters(), 0.01, momentum: 0.05, weight_decay: 5e-4);
+    private torch.optim.Optimizer MomentumSgd() => torch.optim.SGD(_model.parameters(), 0.01, momentum: 0.05, weight_decay: 5e-4);
 
     private ParamScheduler Build(object optimizer, string type, params (string Key, object? Value)[] args)
     {
@@ -260,8 +260,8 @@ public sealed class ParamSchedulerTests(ToyRunner host) : IClassFixture<ToyRunne
         var s2 = Build(opt, "ExponentialLR", ("gamma", 0.9), ("last_step", 4L));
         for (int epoch = 0; epoch < 5; epoch++)
         {
-            s2.Step();
             results.Add(groups[0]["lr"]);
+            s2.Step();
         }
         for (int i = 0; i < 10; i++) Assert.Equal(0.05 * Math.Pow(0.9, i), results[i], 1e-5);
     }
@@ -453,7 +453,7 @@ public sealed class ParamSchedulerTests(ToyRunner host) : IClassFixture<ToyRunne
         var adam = torch.optim.Adam(_model.parameters(), 0.01, beta1: 0.05, beta2: 0.999);
         var s = Build(adam, "StepMomentum", ("gamma", 0.1), ("step_size", 3L));
         Assert.True(s.UseBetas);
-        var options = (Adam.Options)adam.ParamGroups.First().Options;
+        var options = (Adam.Options)adam.ParamGroups.OfType<ParamGroup>().First().Options;
         double[] targets = [0.05, 0.05, 0.05, 0.005, 0.005, 0.005, 0.0005, 0.0005, 0.0005, 0.00005];
         foreach (var target in targets)
         {

@@ -24,7 +24,7 @@ public sealed class ParamSchedulerRunnerTests : IDisposable
     private static ConfigDict Constant(double factor, long begin, bool byEpoch = true) =>
         new() { ["type"] = "ConstantLR", ["factor"] = factor, ["begin"] = begin, ["by_epoch"] = byEpoch };
 
-    private static double[] LrHistory(Kiln.Runner runner) => runner.MessageHub.GetScalar("train/lr").Data().Values;
+    private static double[] LrHistory(Kiln.Runner runner) => ((Kiln.Logging.HistoryBuffer)runner.MessageHub.GetScalar("train/lr")).Data().Values;
 
     [Fact]
     public void EpochBased_TwoConstantLRs_LrHistoryMatchesMMEngine() // test_param_scheduler_hook.py
@@ -103,7 +103,8 @@ public sealed class ParamSchedulerRunnerTests : IDisposable
     {
         var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
         cfg["train_cfg"] = new ConfigDict { ["by_epoch"] = true, ["max_epochs"] = 2L, ["val_interval"] = 1L };
-        cfg["param_scheduler"] = new ConfigDict { ["type"] = "MultiStepLR", ["milestones"] = new List<object?> { 1L, 2L }, ["gamma"] = 0.1 };
+        // end is explicit: a checkpoint's scheduler state wins over the config on resume (MMEngine), end included.
+        cfg["param_scheduler"] = new ConfigDict { ["type"] = "MultiStepLR", ["milestones"] = new List<object?> { 1L, 2L }, ["gamma"] = 0.1, ["end"] = 3L };
         using (var runner = _toy.Create(cfg)) runner.Train();
         var ckpt = (PyDict)CheckpointFile.Load(Path.Combine(_tmp.Path, "epoch_1.pth"))!;
         var state = (PyDict)Assert.Single((List<object?>)ckpt["param_schedulers"]!)!;
@@ -119,7 +120,7 @@ public sealed class ParamSchedulerRunnerTests : IDisposable
         using var again = _toy.Create(resumed);
         again.Train();
         Assert.Equal(Enumerable.Repeat(0.01, 4).Concat(Enumerable.Repeat(0.001, 4)), LrHistory(again).TakeLast(8), new Tolerance(1e-12));
-        Assert.Equal(3, again.ParamSchedulers[0].LastStep);
+        Assert.Equal(2, again.ParamSchedulers[0].LastStep);
     }
 
     [Fact]
