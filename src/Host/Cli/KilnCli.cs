@@ -26,6 +26,7 @@ public static class KilnCli
         root.Options.Add(debugOption);
         root.Subcommands.Add(TrainCommand.Create(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(PluginsCommand.Create(pluginsOption, debugOption, output, error));
+        root.Subcommands.Add(ScheduleCommand.Create(pluginsOption, debugOption, output, error));
 
         var config = new InvocationConfiguration { Output = output, Error = error };
         return root.Parse(args).Invoke(config);
