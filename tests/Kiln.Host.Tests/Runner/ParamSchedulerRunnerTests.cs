@@ -146,3 +146,37 @@ public sealed class ParamSchedulerRunnerTests : IDisposable
         public int GetHashCode(double obj) => 0;
     }
 }
+
+/// <summary>SCHED-01: schedulers as objects, MMEngine's <c>MultiStepLR(optimizer, milestones=[8, 11], gamma=0.1)</c> passed as <c>param_scheduler</c>.</summary>
+public sealed class ParamSchedulerObjectTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+    private readonly ToyRunner _toy = new();
+
+    public void Dispose()
+    {
+        _toy.Dispose();
+        _tmp.Dispose();
+    }
+
+    [Fact]
+    public void ReadyScheduler_OverAReadyOptimWrapper_IsSteppedByTheHook()
+    {
+        TorchSharp.torch.manual_seed(0);
+        var model = new ToyModel();
+        var wrapper = new Kiln.Optim.OptimWrapper(TorchSharp.torch.optim.SGD(model.parameters(), 0.1, momentum: 0.9));
+        var scheduler = new MultiStepLR(wrapper, milestones: [1], gamma: 0.1);
+        var momentum = new LinearMomentum(wrapper, startFactor: 0.5, end: 2);
+        var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
+        cfg["model"] = model;
+        cfg["optim_wrapper"] = wrapper;
+        cfg["param_scheduler"] = new List<object?> { scheduler, momentum };
+        using var runner = _toy.Create(cfg);
+        runner.Train();
+        Assert.Same(scheduler, runner.ParamSchedulers[0]);
+        Assert.Equal(2, scheduler.LastStep);
+        Assert.Equal(0.01, wrapper.GetLr()["lr"][0], 1e-12);
+        Assert.Equal(0.9, wrapper.GetMomentum()["momentum"][0], 1e-12);
+        Assert.Equal("MultiStepLR", scheduler.TypeName);
+    }
+}

@@ -92,7 +92,10 @@ public abstract class ParamScheduler
     /// MMEngine's <c>use_betas</c> of momentum schedulers: momentum is <c>betas[0]</c>. Null for other schedulers,
     /// which have no such attribute.
     /// </summary>
-    public bool? UseBetas { get; internal set; }
+    public bool? UseBetas => IsMomentumScheduler ? Groups[0].UsesBetas : null;
+
+    /// <summary>Whether this is one of the <c>*Momentum</c> schedulers (MMEngine's MomentumSchedulerMixin).</summary>
+    protected virtual bool IsMomentumScheduler => false;
 
     /// <summary>The registered name the scheduler was built under (<c>StepLR</c>, …), or the class name.</summary>
     public string TypeName { get; internal set; }
@@ -160,7 +163,6 @@ public abstract class ParamScheduler
     public void LoadStateDict(PyDict state)
     {
         var reader = new StateReader(state, TypeName);
-        if (reader.Has("use_betas")) UseBetas = reader.Bool("use_betas");
         ReadHyperParameters(reader);
         if (reader.Has("param_name")) ParamName = reader.String("param_name");
         if (reader.Has("begin")) Begin = reader.Int("begin");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Reflection;
 using Kiln.Config;
 using Kiln.Registry;
 
@@ -62,42 +63,34 @@ public static class SchedulerFactories
             Kind.Momentum => "momentum",
             _ => r.String("param_name", null),
         };
-        bool? useBetas = null;
-        if (kind == Kind.Momentum)
-        {
-            var first = ParamGroupValues.Of(optimizer).FirstOrDefault();
-            if (first is null || !first.HasMomentum)
-                throw new KilnException($"param_scheduler ({name}): optimizer must support momentum when using momentum scheduler (SGD's momentum, or betas[0] of the Adam family); {OptimizerName(optimizer)} has neither.");
-            useBetas = first.UsesBetas;
-        }
-
         int begin = r.Int("begin", 0), end = r.Int("end", ParamScheduler.Inf), lastStep = r.Int("last_step", -1);
         bool byEpoch = r.Bool("by_epoch", true), verbose = r.Bool("verbose", false);
-        ParamScheduler scheduler = family switch
+        // The generic constructor's arguments, in order; the LR and Momentum classes take the same without param_name.
+        object?[] ctorArgs = family switch
         {
-            Family.Constant => new ConstantParamScheduler(optimizer, paramName, r.Double("factor", 1.0 / 3), begin, end, lastStep, byEpoch, verbose),
-            Family.Linear => new LinearParamScheduler(optimizer, paramName, r.Double("start_factor", 1.0 / 3), r.Double("end_factor", 1.0), begin, end, lastStep, byEpoch, verbose),
-            Family.Step => new StepParamScheduler(optimizer, paramName, r.Int("step_size", null), r.Double("gamma", 0.1), begin, end, lastStep, byEpoch, verbose),
-            Family.MultiStep => new MultiStepParamScheduler(optimizer, paramName, r.Ints("milestones"), r.Double("gamma", 0.1), lastStep, begin, end, byEpoch, verbose),
-            Family.Exponential => new ExponentialParamScheduler(optimizer, paramName, r.Double("gamma", null), begin, end, lastStep, byEpoch, verbose),
-            Family.CosineAnnealing => new CosineAnnealingParamScheduler(optimizer, paramName, r.NullableInt("T_max"), r.NullableDouble("eta_min"), begin, end, lastStep, byEpoch, verbose, r.NullableDouble("eta_min_ratio")),
-            Family.Poly => new PolyParamScheduler(optimizer, paramName, r.Double("eta_min", 0), r.Double("power", 1.0), begin, end, lastStep, byEpoch, verbose),
-            Family.OneCycle => new OneCycleParamScheduler(optimizer, paramName, r.DoubleOrList("eta_max", [0.0]), r.NullableInt("total_steps"), r.Double("pct_start", 0.3),
-                r.String("anneal_strategy", "cos"), r.Double("div_factor", 25), r.Double("final_div_factor", 1e4), r.Bool("three_phase", false), begin, end, lastStep, byEpoch, verbose),
-            Family.CosineRestart => new CosineRestartParamScheduler(optimizer, paramName, r.Ints("periods"), r.DoubleOrList("restart_weights", [1.0]),
-                r.NullableDouble("eta_min"), r.NullableDouble("eta_min_ratio"), begin, end, lastStep, byEpoch, verbose),
-            Family.ReduceOnPlateau => new ReduceOnPlateauParamScheduler(optimizer, paramName, r.String("monitor", "loss"), r.String("rule", "less"), r.Double("factor", 0.1),
+            Family.Constant => [optimizer, paramName, r.Double("factor", 1.0 / 3), begin, end, lastStep, byEpoch, verbose],
+            Family.Linear => [optimizer, paramName, r.Double("start_factor", 1.0 / 3), r.Double("end_factor", 1.0), begin, end, lastStep, byEpoch, verbose],
+            Family.Step => [optimizer, paramName, r.Int("step_size", null), r.Double("gamma", 0.1), begin, end, lastStep, byEpoch, verbose],
+            Family.MultiStep => [optimizer, paramName, r.Ints("milestones"), r.Double("gamma", 0.1), lastStep, begin, end, byEpoch, verbose],
+            Family.Exponential => [optimizer, paramName, r.Double("gamma", null), begin, end, lastStep, byEpoch, verbose],
+            Family.CosineAnnealing => [optimizer, paramName, r.NullableInt("T_max"), r.NullableDouble("eta_min"), begin, end, lastStep, byEpoch, verbose, r.NullableDouble("eta_min_ratio")],
+            Family.Poly => [optimizer, paramName, r.Double("eta_min", 0), r.Double("power", 1.0), begin, end, lastStep, byEpoch, verbose],
+            Family.OneCycle => [optimizer, paramName, r.DoubleOrList("eta_max", [0.0]), r.NullableInt("total_steps"), r.Double("pct_start", 0.3),
+                r.String("anneal_strategy", "cos"), r.Double("div_factor", 25), r.Double("final_div_factor", 1e4), r.Bool("three_phase", false), begin, end, lastStep, byEpoch, verbose],
+            Family.CosineRestart => [optimizer, paramName, r.Ints("periods"), r.DoubleOrList("restart_weights", [1.0]),
+                r.NullableDouble("eta_min"), r.NullableDouble("eta_min_ratio"), begin, end, lastStep, byEpoch, verbose],
+            Family.ReduceOnPlateau => [optimizer, paramName, r.String("monitor", "loss"), r.String("rule", "less"), r.Double("factor", 0.1),
                 r.Int("patience", 10), r.Double("threshold", 1e-4), r.String("threshold_rule", "rel"), r.Int("cooldown", 0), r.DoubleOrList("min_value", [0.0]),
-                r.Double("eps", 1e-8), begin, end, lastStep, byEpoch, verbose),
+                r.Double("eps", 1e-8), begin, end, lastStep, byEpoch, verbose],
             _ => throw new InvalidOperationException(family.ToString()),
         };
         r.EnsureAllUsed();
+        if (kind != Kind.Param) ctorArgs = [ctorArgs[0], .. ctorArgs[2..]];
+        var type = typeof(SchedulerFactories).Assembly.GetType($"{typeof(ParamScheduler).Namespace}.{name}", throwOnError: true)!;
+        var scheduler = (ParamScheduler)Activator.CreateInstance(type, BindingFlags.Public | BindingFlags.Instance | BindingFlags.DoNotWrapExceptions, null, ctorArgs, CultureInfo.InvariantCulture)!;
         scheduler.TypeName = name;
-        scheduler.UseBetas = useBetas;
         return scheduler;
     }
-
-    private static string OptimizerName(object optimizer) => optimizer is OptimWrapper w ? w.Optimizer.GetType().Name : optimizer.GetType().Name;
 
     /// <summary>
     /// MMEngine's <c>build_iter_from_epoch</c>: <c>begin = int(begin * epoch_length)</c>, <c>end</c> likewise unless
