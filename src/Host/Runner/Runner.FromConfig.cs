@@ -9,8 +9,6 @@ public partial class Runner
     /// <summary>Top-level keys whose features are not built yet; a config that sets them gets a clear error rather than being silently ignored.</summary>
     private static readonly (string Key, string Issue)[] NotBuiltKeys =
     [
-        ("param_scheduler", "parameter schedulers arrive with issue 6"),
-        ("auto_scale_lr", "auto_scale_lr arrives with issue 6"),
         ("visualizer", "visualizer backends arrive with issue 7"),
         ("model_wrapper_cfg", "model wrappers arrive with issue 14"),
         ("compile", "compile arrives with issue 12"),
@@ -25,6 +23,8 @@ public partial class Runner
         ValidateTriple(cfg, "train_dataloader", "train_cfg", "optim_wrapper");
         ValidateTriple(cfg, "val_dataloader", "val_cfg", "val_evaluator");
         ValidateTriple(cfg, "test_dataloader", "test_cfg", "test_evaluator");
+        if (cfg.Get("param_scheduler") is not null && cfg.Get("optim_wrapper") is null)
+            throw new KilnException("param_scheduler is set but optim_wrapper is not: schedulers adjust the optimizer's parameters, so set optim_wrapper too.");
         foreach (var (key, why) in NotBuiltKeys)
             if (cfg.Get(key) is not null and not false && !(cfg.Get(key) is ConfigDict d && d.Get("enable") is false))
                 throw new KilnException($"'{key}' is set in the config, but {why} in Kiln; remove it or set it to None.");

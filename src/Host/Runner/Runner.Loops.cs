@@ -12,7 +12,7 @@ public partial class Runner
 {
     /// <summary>
     /// Trains (runner.py: train). Order: build the train loop (and its dataloader) → the optimizer wrapper →
-    /// the val loop → BeforeRun → load or resume → InitializeCountStatus → train loop → AfterRun.
+    /// <c>auto_scale_lr</c> → the parameter schedulers → the val loop → BeforeRun → load or resume → InitializeCountStatus → train loop → AfterRun.
     /// Returns the trained model.
     /// </summary>
     public virtual Models.BaseModel Train()
@@ -20,12 +20,12 @@ public partial class Runner
         var trainCfg = Cfg.Get("train_cfg") as ConfigDict
             ?? throw new KilnException("cannot train: the config has no train_cfg (with train_dataloader and optim_wrapper).");
         _trainLoop ??= BuildTrainLoop(trainCfg);
-        _optimWrapper ??= Cfg.Get("optim_wrapper") switch
+        if (_optimWrapper is null)
         {
-            OptimWrapper ready => ready,
-            ConfigDict optimCfg => BuildOptimWrapper(optimCfg),
-            _ => throw new KilnException("optim_wrapper must be a dict like dict(optimizer=dict(type='SGD', lr=0.01)), or an OptimWrapper."),
-        };
+            _optimWrapper = BuildConfiguredOptimWrapper(Cfg.Get("optim_wrapper"));
+            ScaleLr(_optimWrapper, Cfg.Get("auto_scale_lr"), _trainLoop.Dataloader.BatchSize);
+        }
+        _paramSchedulers ??= BuildParamSchedulers(Cfg.Get("param_scheduler"), _optimWrapper, _trainLoop.Dataloader.Count, _trainLoop.MaxEpochs, _trainLoop.MaxIters);
         if (_valLoop is null && Cfg.Get("val_cfg") is ConfigDict valCfg)
             _valLoop = BuildEvalLoop(valCfg, "val");
 
@@ -152,6 +152,7 @@ public partial class Runner
             ["timer"] = new ConfigDict { ["type"] = "IterTimerHook" },
             ["sampler_seed"] = new ConfigDict { ["type"] = "DistSamplerSeedHook" },
             ["logger"] = new ConfigDict { ["type"] = "LoggerHook" },
+            ["param_scheduler"] = new ConfigDict { ["type"] = "ParamSchedulerHook" },
             ["checkpoint"] = new ConfigDict { ["type"] = "CheckpointHook", ["interval"] = 1L },
         };
         if (defaultHooks is not null)
