@@ -38,7 +38,7 @@ public sealed partial class Runner
             ["message_hub"] = MessageHubState.ToStateDict(MessageHub),
         };
         if (saveOptimizer && _optimWrapper is not null)
-            checkpoint["optimizer"] = OptimizerStateConverter.ToStateDict(_optimWrapper.Optimizer);
+            checkpoint["optimizer"] = _optimWrapper.StateDict();
         if (saveParamScheduler)
             checkpoint["param_schedulers"] = new List<object?>();
 
@@ -121,7 +121,7 @@ public sealed partial class Runner
         var result = StateDictConverter.LoadInto(Model, stateDict, strict: false, source: path);
         if (result.FormatMessage() is { } message) Logger.LogWarning("{Message}", message);
         if (_optimWrapper is not null && checkpoint.TryGetValue("optimizer", out var o) && o is PyDict optimizerState)
-            OptimizerStateConverter.LoadStateDict(_optimWrapper.Optimizer, optimizerState, path);
+            _optimWrapper.LoadStateDict(optimizerState, path);
         if (checkpoint.TryGetValue("message_hub", out var hub) && hub is PyDict hubState)
             MessageHubState.LoadStateDict(MessageHub, hubState);
         Logger.LogInformation("resumed epoch: {Epoch}, iter: {Iter}", Epoch, Iter);
