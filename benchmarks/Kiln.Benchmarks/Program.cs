@@ -8,12 +8,16 @@ using Kiln.TestKit;
 using Kiln.Vision;
 using Microsoft.Extensions.Hosting;
 
+// optimwrapper [ITERATIONS]: UpdateParams against backward/step/zero_grad by hand (OptimWrapperBench.cs).
+if (args.Length > 0 && args[0] == "optimwrapper")
+    return OptimWrapperBench.Run(args[1..]);
+
 // memory: trains the bundled LeNet-5 config for N epochs (default 8) and prints resident memory, managed heap and
 // live tensors after each epoch. Flat numbers after the first epoch or two mean nothing leaks per iteration.
 int epochs = args.Length > 1 && args[0] == "memory" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
 if (args.Length > 0 && args[0] != "memory")
 {
-    Console.Error.WriteLine("usage: dotnet run --project benchmarks/Kiln.Benchmarks -c Release -- memory [EPOCHS]");
+    Console.Error.WriteLine("usage: dotnet run --project benchmarks/Kiln.Benchmarks -c Release -- memory [EPOCHS] | optimwrapper [ITERATIONS]");
     return 2;
 }
 
