@@ -11,15 +11,17 @@ namespace Kiln.Benchmarks;
 /// <summary>
 /// Show-it 4 of issue 6: what <see cref="OptimWrapper.UpdateParams"/> costs over calling <c>backward()</c>,
 /// <c>step()</c> and <c>zero_grad()</c> by hand, on the same model, optimizer and batch. Each iteration's update is
-/// timed alone (the forward pass is identical and outside the timer); the two ways alternate in blocks so drift on a
-/// shared machine hits both alike; the table shows medians per iteration.
+/// timed alone (the forward pass is identical and outside the timer); the two ways alternate every iteration so load
+/// on a shared machine hits both alike; the table shows medians per iteration.
 /// </summary>
 internal static class OptimWrapperBench
 {
     public static int Run(string[] args)
     {
-        int iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20_000;
-        const int block = 500;
+        int iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
+        // One intra-op thread: on a loaded machine two spinning OpenMP threads turn microseconds into milliseconds, and
+        // the wrapper's cost does not depend on the thread count.
+        torch.set_num_threads(1);
         torch.manual_seed(0);
         var model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 1));
         var x = randn(16, 32).DetachFromDisposeScope();
@@ -47,40 +49,35 @@ internal static class OptimWrapperBench
             }, clipped.UpdateParams),
         };
 
-        Console.WriteLine($"MLP 32-64-1, batch 16, SGD momentum 0.9; {iterations:N0} timed iterations per way, alternating blocks of {block}; "
+        Console.WriteLine($"MLP 32-64-1, batch 16, SGD momentum 0.9; {iterations:N0} timed iterations per way, alternating every iteration; "
             + $"{Environment.ProcessorCount} cores, {torch.get_num_threads()} torch threads");
         Console.WriteLine();
         Console.WriteLine("| case | by hand (µs, median) | OptimWrapper (µs, median) | difference (µs) |");
         Console.WriteLine("|---|---:|---:|---:|");
         foreach (var (name, hand, wrapped) in rows)
         {
-            Measure(model, x, y, hand, block);            // warm-up
-            Measure(model, x, y, wrapped, block);
             var handTimes = new List<double>(iterations);
             var wrappedTimes = new List<double>(iterations);
-            for (int done = 0; done < iterations; done += block)
+            for (int i = -1000; i < iterations; i++)   // the first 1,000 pairs warm up and are not kept
             {
-                handTimes.AddRange(Measure(model, x, y, hand, block));
-                wrappedTimes.AddRange(Measure(model, x, y, wrapped, block));
+                double h = Time(model, x, y, hand), w = Time(model, x, y, wrapped);
+                if (i < 0) continue;
+                handTimes.Add(h);
+                wrappedTimes.Add(w);
             }
-            double h = Median(handTimes), w = Median(wrappedTimes);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {h:F1} | {w:F1} | {w - h:+0.0;-0.0} |"));
+            double mh = Median(handTimes), mw = Median(wrappedTimes);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {mh:F1} | {mw:F1} | {mw - mh:+0.0;-0.0} |"));
         }
         return 0;
     }
 
-    private static List<double> Measure(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y, Action<Tensor> update, int count)
+    private static double Time(nn.Module<Tensor, Tensor> model, Tensor x, Tensor y, Action<Tensor> update)
     {
-        var times = new List<double>(count);
-        for (int i = 0; i < count; i++)
-        {
-            using var scope = NewDisposeScope();
-            var loss = nn.functional.mse_loss(model.forward(x), y);
-            long start = Stopwatch.GetTimestamp();
-            update(loss);
-            times.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
-        }
-        return times;
+        using var scope = NewDisposeScope();
+        var loss = nn.functional.mse_loss(model.forward(x), y);
+        long start = Stopwatch.GetTimestamp();
+        update(loss);
+        return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
     }
 
     private static double Median(List<double> values)
