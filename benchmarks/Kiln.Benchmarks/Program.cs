@@ -16,12 +16,17 @@ if (args.Length > 0 && args[0] == "config")
 if (args is ["hoststart", ..]) return HostStartBenchmark.Run(args);
 if (args is ["hoststart-child"]) return HostStartBenchmark.Child();
 
+// optimwrapper [ITERATIONS]: UpdateParams against backward/step/zero_grad by hand (OptimWrapperBench.cs).
+if (args.Length > 0 && args[0] == "optimwrapper")
+    return OptimWrapperBench.Run(args[1..]);
+
 const string Usage = """
     usage: dotnet run --project benchmarks/Kiln.Benchmarks -c Release -- MODE [ARG]
       memory [EPOCHS]   memory per epoch of the bundled LeNet-5 run (default 8 epochs)
       loops [ROUNDS]    epoch-based vs iteration-based loop, median iteration time (default 3 rounds)
       config [PASSES]   parse and merge the config corpus, ms per file
       hoststart [PROCESSES]  host start with the bundled plugins to ready
+      optimwrapper [ITERATIONS]  UpdateParams against backward/step/zero_grad by hand
     """;
 string mode = args.Length > 0 ? args[0] : "memory";
 int? arg = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var n) ? n : null;

@@ -26,14 +26,18 @@ public abstract class BaseModel : nn.Module
 
     /// <summary>
     /// One optimisation step (base_model.py: train_step):
-    /// 1. preprocess the batch; 2. forward in loss mode; 3. <see cref="ParseLosses"/>;
+    /// 1. preprocess the batch and 2. forward in loss mode, inside <see cref="IOptimWrapper.OptimContext"/>; 3. <see cref="ParseLosses"/>;
     /// 4. <see cref="IOptimWrapper.UpdateParams"/>. Returns plain log values, so no tensor leaves the iteration.
     /// </summary>
     public virtual IReadOnlyDictionary<string, double> TrainStep(DataBatch batch, IOptimWrapper optimWrapper)
     {
-        var data = DataPreprocessor.Forward(batch, training: true);
-        var losses = Forward(data.Inputs, data.DataSamples, ForwardMode.Loss).Losses
-            ?? throw new KilnException($"{GetType().Name}.Forward returned no losses in loss mode.");
+        IReadOnlyDictionary<string, Tensor> losses;
+        using (optimWrapper.OptimContext(this))
+        {
+            var data = DataPreprocessor.Forward(batch, training: true);
+            losses = Forward(data.Inputs, data.DataSamples, ForwardMode.Loss).Losses
+                ?? throw new KilnException($"{GetType().Name}.Forward returned no losses in loss mode.");
+        }
         var (loss, logVars) = ParseLosses(losses);
         optimWrapper.UpdateParams(loss);
         return logVars;

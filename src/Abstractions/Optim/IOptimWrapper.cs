@@ -19,6 +19,12 @@ public interface IOptimWrapper
 
     void ZeroGrad();
 
+    /// <summary>
+    /// MMEngine's <c>optim_context(model)</c>: a training step's forward pass runs inside it (mixed-precision
+    /// wrappers switch autocast on here). Dispose it to leave the context.
+    /// </summary>
+    IDisposable OptimContext(nn.Module model);
+
     /// <summary>Learning rates by name: <c>lr</c> (one per param group), plus <c>base_lr</c> when groups differ.</summary>
     IReadOnlyDictionary<string, IReadOnlyList<double>> GetLr();
 

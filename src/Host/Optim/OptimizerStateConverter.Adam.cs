@@ -86,7 +86,7 @@ internal static partial class OptimizerStateConverter
             {
                 ApplyLearningRates(target, lr, initialLr);
                 hyper.ApplyTo(target);
-            }, hyper.Amsgrad);
+            }, hyper.Amsgrad, target);
         }
 
         public override Action ReadState(PyDict saved, Parameter param, OptimizerState state, SavedGroup group, LoadErrors errors, string where)

@@ -25,14 +25,28 @@ internal static partial class OptimizerStateConverter
         public abstract void ResetState(Parameter param, OptimizerState state, SavedGroup group);
     }
 
-    /// <summary>A checked saved group: the action that writes it into the live options, and what state loading needs.</summary>
-    private sealed record SavedGroup(Action Apply, bool Amsgrad);
+    /// <summary>
+    /// A checked saved group: the action that writes it into the live options, and what state loading needs
+    /// (<paramref name="Target"/> holds the saved values once <paramref name="Apply"/> has run).
+    /// </summary>
+    private sealed record SavedGroup(Action Apply, bool Amsgrad, OptimizerOptions Target);
+
+    private static readonly Kind AdamaxKind = AdamaxTable(), AdagradKind = AdagradTable(), AdadeltaKind = AdadeltaTable(),
+        RmsPropKind = RmsPropTable(), NAdamKind = NAdamTable(), RAdamKind = RAdamTable(), AsgdKind = AsgdTable(), RpropKind = RpropTable();
 
     private static Kind KindOf(optim.Optimizer optimizer, string verb) => optimizer switch
     {
         SGD => SgdKind.Instance,
         Adam => AdamKind.Instance,
         AdamW => AdamKind.Instance,
+        Adamax => AdamaxKind,
+        Adagrad => AdagradKind,
+        Adadelta => AdadeltaKind,
+        RMSProp => RmsPropKind,
+        NAdam => NAdamKind,
+        RAdam => RAdamKind,
+        ASGD => AsgdKind,
+        Rprop => RpropKind,
         _ => throw new KilnException($"optimizer state of {optimizer.GetType().Name} cannot be {verb} yet; {Supported}"),
     };
 

@@ -57,7 +57,7 @@ internal static partial class OptimizerStateConverter
                 o.weight_decay = weightDecay;
                 o.nesterov = nesterov;
                 o.maximize = maximize;
-            }, Amsgrad: false);
+            }, Amsgrad: false, target);
         }
 
         public override Action ReadState(PyDict saved, Parameter param, OptimizerState state, SavedGroup group, LoadErrors errors, string where)

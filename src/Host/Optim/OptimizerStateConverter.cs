@@ -14,22 +14,22 @@ namespace Kiln.Optim;
 /// <c>{'state': {0: {...}, 1: {...}}, 'param_groups': [{'lr': 0.1, ..., 'params': [0, 1]}]}</c>. Parameters are
 /// numbered 0, 1, … across the groups in order; <c>state</c> holds an entry only for parameters that have state, as
 /// PyTorch creates it on the first <c>step()</c> that sees a gradient.</para>
-/// <para>Supported: SGD, Adam, AdamW (TorchSharp's managed implementations, whose state is public fields on
-/// <c>SGD.State</c> / <c>Adam.State</c> / <c>AdamW.State</c>). TorchSharp's own <c>state_dict()</c> returns live
+/// <para>Supported: SGD, Adam, AdamW, Adamax, Adagrad, Adadelta, RMSprop, NAdam, RAdam, ASGD, Rprop (TorchSharp's managed
+/// implementations, whose state is public fields on their <c>State</c> classes). TorchSharp's own <c>state_dict()</c> returns live
 /// references to those objects and <c>StateIndexRef</c>, the per-group indices into its state list; both are read
 /// here, never copied back through TorchSharp's <c>load_state_dict</c>, which takes ownership of the tensors it
 /// is given.</para>
 /// </remarks>
 internal static partial class OptimizerStateConverter
 {
-    private const string Supported = "supported: SGD, Adam, AdamW";
+    private const string Supported = "supported: SGD, Adam, AdamW, Adamax, Adagrad, Adadelta, RMSprop, NAdam, RAdam, ASGD, Rprop";
 
     /// <summary>
     /// The optimizer's state as PyTorch's <c>Optimizer.state_dict()</c> lays it out. Tensors are detached CPU
     /// copies owned by the caller (<see cref="CheckpointValue.DisposeTensors"/>): the value never aliases live
     /// optimizer state, so training on after taking it does not change what gets saved.
     /// </summary>
-    /// <exception cref="KilnException">The optimizer is not one of SGD, Adam, AdamW.</exception>
+    /// <exception cref="KilnException">The optimizer is not one of the supported types (LBFGS, or a custom one).</exception>
     public static PyDict ToStateDict(optim.Optimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);

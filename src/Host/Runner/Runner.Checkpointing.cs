@@ -38,7 +38,7 @@ public partial class Runner
             ["message_hub"] = MessageHubState.ToStateDict(MessageHub),
         };
         if (saveOptimizer && _optimWrapper is not null)
-            checkpoint["optimizer"] = OptimizerStateConverter.ToStateDict(_optimWrapper.Optimizer);
+            checkpoint["optimizer"] = _optimWrapper.StateDict();
         if (saveParamScheduler && _paramSchedulers is { Count: > 0 })
             checkpoint["param_schedulers"] = _paramSchedulers.Select(s => (object?)s.StateDict()).ToList();
 
@@ -121,7 +121,7 @@ public partial class Runner
         var result = StateDictConverter.LoadInto(Model, stateDict, strict: false, source: path);
         if (result.FormatMessage() is { } message) Logger.LogWarning("{Message}", message);
         if (_optimWrapper is not null && checkpoint.TryGetValue("optimizer", out var o) && o is PyDict optimizerState)
-            OptimizerStateConverter.LoadStateDict(_optimWrapper.Optimizer, optimizerState, path);
+            _optimWrapper.LoadStateDict(optimizerState, path);
         if (_paramSchedulers is not null && checkpoint.TryGetValue("param_schedulers", out var ps) && ps is List<object?> schedulerStates)
         {
             // MMEngine's load_scheduler_state_dict: zip, so extra or missing entries are ignored.

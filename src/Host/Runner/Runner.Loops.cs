@@ -23,6 +23,7 @@ public partial class Runner
         if (_optimWrapper is null)
         {
             _optimWrapper = BuildConfiguredOptimWrapper(Cfg.Get("optim_wrapper"));
+            _optimWrapper.MessageHub ??= MessageHub;
             ScaleLr(_optimWrapper, Cfg.Get("auto_scale_lr"), _trainLoop.Dataloader.BatchSize);
         }
         _paramSchedulers ??= BuildParamSchedulers(Cfg.Get("param_scheduler"), _optimWrapper, _trainLoop.Dataloader.Count, _trainLoop.MaxEpochs, _trainLoop.MaxIters);
@@ -123,21 +124,30 @@ public partial class Runner
     }
 
     /// <summary>
-    /// MMEngine's <c>build_optim_wrapper</c> with the default constructor: the optimizer is built from
-    /// <c>optimizer</c> over all model parameters, then wrapped (<c>type</c> defaults to <c>OptimWrapper</c>).
+    /// MMEngine's <c>Runner.build_optim_wrapper</c>: a dict with <c>type</c>, <c>optimizer</c> or <c>constructor</c> goes to
+    /// the constructor named by <c>constructor</c> (default <c>DefaultOptimWrapperConstructor</c>, with
+    /// <c>paramwise_cfg</c>); otherwise every value must be a ready optimizer wrapper, and they form an
+    /// <see cref="OptimWrapperDict"/>.
     /// </summary>
-    private OptimWrapper BuildOptimWrapper(ConfigDict cfg)
+    private IManagedOptimWrapper BuildOptimWrapper(ConfigDict cfg)
     {
+        if (!cfg.ContainsKey("type") && !cfg.ContainsKey("optimizer") && !cfg.ContainsKey("constructor"))
+        {
+            var wrappers = new List<KeyValuePair<string, OptimWrapper>>();
+            foreach (var (name, value) in cfg)
+                wrappers.Add(new(name, value as OptimWrapper ?? throw new KilnException(
+                    $"optim_wrapper.{name}: each item must be an optimizer wrapper object when \"type\" and \"constructor\" are not in optim_wrapper; "
+                    + "for a dict of optimizer configs set constructor='MultiOptimWrapperConstructor', or give optimizer=dict(...) for one optimizer.")));
+            return new OptimWrapperDict(wrappers);
+        }
+
         var args = new ConfigDict(cfg);
-        foreach (var key in new[] { "constructor", "paramwise_cfg" })
-            if (args.Get(key) is not null)
-                throw new KilnException($"optim_wrapper.{key}: parameter-wise optimizer settings arrive with issue 6; remove it.");
-        var optimizerCfg = args.Pop("optimizer") as ConfigDict
-            ?? throw new KilnException("optim_wrapper.optimizer must be a dict like dict(type='SGD', lr=0.01, momentum=0.9).");
-        var optimizer = Build<torch.optim.Optimizer>(Registries.Optimizers, optimizerCfg, "optim_wrapper.optimizer",
-            new Dictionary<string, object?> { ["params"] = Model.parameters().ToList() });
-        args.SetDefault("type", nameof(Optim.OptimWrapper));
-        return Build<OptimWrapper>(Registries.OptimWrappers, args, "optim_wrapper", new Dictionary<string, object?> { ["optimizer"] = optimizer });
+        var constructorType = args.Pop("constructor") ?? nameof(DefaultOptimWrapperConstructor);
+        var paramwise = args.Pop("paramwise_cfg");
+        var constructorCfg = new ConfigDict { ["type"] = constructorType, ["optim_wrapper_cfg"] = args, ["paramwise_cfg"] = paramwise };
+        var constructor = Build<DefaultOptimWrapperConstructor>(Registries.OptimWrapperConstructors, constructorCfg, "optim_wrapper.constructor");
+        using var scope = DefaultScope.Overwrite(_defaultScope);
+        return constructor.Build(Model);
     }
 
     /// <summary>

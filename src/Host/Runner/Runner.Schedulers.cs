@@ -13,10 +13,13 @@ public partial class Runner
     /// <summary>The parameter schedulers built from <c>param_scheduler</c> by <see cref="Train"/> (empty before, or without one).</summary>
     public IReadOnlyList<ParamScheduler> ParamSchedulers => _paramSchedulers ?? [];
 
-    /// <summary>The optimizer wrapper from <c>optim_wrapper</c>: a ready <see cref="Optim.OptimWrapper"/> or its config dict.</summary>
-    internal OptimWrapper BuildConfiguredOptimWrapper(object? value) => value switch
+    /// <summary>
+    /// The optimizer wrapper from <c>optim_wrapper</c>: a ready <see cref="Optim.OptimWrapper"/> or
+    /// <see cref="OptimWrapperDict"/>, or its config dict.
+    /// </summary>
+    internal IManagedOptimWrapper BuildConfiguredOptimWrapper(object? value) => value switch
     {
-        OptimWrapper ready => ready,
+        IManagedOptimWrapper ready => ready,
         ConfigDict optimCfg => BuildOptimWrapper(optimCfg),
         _ => throw new KilnException("optim_wrapper must be a dict like dict(optimizer=dict(type='SGD', lr=0.01)), or an OptimWrapper."),
     };
@@ -26,7 +29,7 @@ public partial class Runner
     /// <c>world_size × batch_size / base_batch_size</c> (world size 1). Must run before the schedulers record their
     /// initial values.
     /// </summary>
-    internal void ScaleLr(OptimWrapper wrapper, object? autoScaleLr, int batchSize)
+    internal void ScaleLr(IManagedOptimWrapper wrapper, object? autoScaleLr, int batchSize)
     {
         if (autoScaleLr is null) return;
         var cfg = autoScaleLr as ConfigDict
@@ -49,7 +52,10 @@ public partial class Runner
         double ratio = realBatchSize / baseBatchSize;
         Logger.LogInformation("LR is set based on batch size of {Base} and the current batch size is {Real}. Scaling the original LR by {Ratio}.",
             (long)baseBatchSize, realBatchSize, Kiln.Config.Python.PyOps.Repr(ratio));
-        foreach (var group in ParamGroupValues.Of(wrapper)) group["lr"] = group["lr"] * ratio;
+        // MMEngine scales every wrapper of an OptimWrapperDict.
+        IEnumerable<OptimWrapper> wrappers = wrapper is OptimWrapperDict dict ? dict.Values : [(OptimWrapper)wrapper];
+        foreach (var single in wrappers)
+            foreach (var group in ParamGroupValues.Of(single)) group["lr"] = group["lr"] * ratio;
     }
 
     /// <summary>
@@ -58,10 +64,13 @@ public partial class Runner
     /// iterations, and is built from PARAM_SCHEDULERS with the wrapper as <c>optimizer</c> and the train dataloader's
     /// length as <c>epoch_length</c> (for <c>convert_to_iter_based</c>). Each scheduler steps once as it is built.
     /// </summary>
-    internal List<ParamScheduler> BuildParamSchedulers(object? value, OptimWrapper wrapper, int epochLength, int maxEpochs, int maxIters)
+    internal List<ParamScheduler> BuildParamSchedulers(object? value, IManagedOptimWrapper managed, int epochLength, int maxEpochs, int maxIters)
     {
         var result = new List<ParamScheduler>();
         if (value is null) return result;
+        var wrapper = managed as OptimWrapper ?? throw new KilnException(
+            "param_scheduler with several optimizers (an OptimWrapperDict) is not built yet in Kiln: MMEngine's dict of " +
+            "scheduler lists per optimizer name arrives later in issue 6; remove param_scheduler or use one optimizer.");
         var items = value as List<object?> ?? [value];
         for (int i = 0; i < items.Count; i++)
         {

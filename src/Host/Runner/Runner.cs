@@ -31,7 +31,7 @@ public partial class Runner : IHostRunnerContext, IDisposable
     private TrainLoop? _trainLoop;
     private ValLoop? _valLoop;
     private ValLoop? _testLoop;
-    private OptimWrapper? _optimWrapper;
+    private IManagedOptimWrapper? _optimWrapper;
     private bool _stopRequested;
 
     /// <summary>The merged config the Runner was built from.</summary>
@@ -112,7 +112,7 @@ public partial class Runner : IHostRunnerContext, IDisposable
         if (_trainLoop is not null) _trainLoop.StopTraining = true;
     }
 
-    internal OptimWrapper RequireOptimWrapper() =>
+    internal IManagedOptimWrapper RequireOptimWrapper() =>
         _optimWrapper ?? throw new InvalidOperationException("the optimizer wrapper is built by Train(); it is missing.");
 
     /// <summary>

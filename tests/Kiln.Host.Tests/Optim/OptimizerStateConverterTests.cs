@@ -20,7 +20,45 @@ public class OptimizerStateConverterTests
         { "Adam", true },
         { "AdamW", false },
         { "AdamW", true },
+        { "Adamax", false },
+        { "Adagrad", false },
+        { "Adadelta", false },
+        { "RMSprop", false },
+        { "RMSprop", true },     // momentum and centered: momentum_buffer and grad_avg are written
+        { "NAdam", false },
+        { "RAdam", false },
+        { "ASGD", false },
+        { "Rprop", false },
     };
+
+    /// <summary>PyTorch's state keys per optimizer after a step (torch/optim/*.py, torch 2.x).</summary>
+    public static TheoryData<string, bool, string> StateKeys => new()
+    {
+        { "Adamax", false, "step,exp_avg,exp_inf" },
+        { "Adagrad", false, "step,sum" },
+        { "Adadelta", false, "step,square_avg,acc_delta" },
+        { "RMSprop", false, "step,square_avg" },
+        { "RMSprop", true, "step,square_avg,momentum_buffer,grad_avg" },
+        { "NAdam", false, "step,mu_product,exp_avg,exp_avg_sq" },
+        { "RAdam", false, "step,exp_avg,exp_avg_sq" },
+        { "ASGD", false, "step,eta,mu,ax" },
+        { "Rprop", false, "step,prev,step_size" },
+    };
+
+    // OPT-10, CKPT-02: every optimizer's per-parameter state has PyTorch's keys, in PyTorch's order.
+    [Theory]
+    [MemberData(nameof(StateKeys))]
+    public void ToStateDict_AfterOneStep_HasPyTorchStateKeys(string kind, bool variant, string keys)
+    {
+        using var scope = NewDisposeScope();
+        var (model, optimizer) = Build(kind, variant, seed: 2, lr: 0.05);
+        TrainStep(model, optimizer, 0);
+        var sd = OptimizerStateConverter.ToStateDict(optimizer);
+        var state = (PyDict)((PyDict)sd["state"]!)[0L]!;
+        Assert.Equal(keys, string.Join(",", state.Keys));
+        Assert.Equal(1f, ((Tensor)state["step"]!).item<float>());
+        CheckpointValue.DisposeTensors(sd);
+    }
 
     // CKPT-02, OPT-08: 3 steps, checkpoint (weights + optimizer) through a file, restore into a fresh model and
     // optimizer built with other weights and other hyper-parameters, 2 more steps on both: bitwise equal.
@@ -122,6 +160,15 @@ public class OptimizerStateConverterTests
         var (_, optimizer) = Build(kind, amsgrad, seed: 1, lr: 0.1);
 
         var sd = OptimizerStateConverter.ToStateDict(optimizer);
+
+        if (kind == "Adagrad")
+        {
+            // adagrad.py creates step 0 and sum = initial_accumulator_value in its constructor.
+            var state = Assert.IsType<PyDict>(sd["state"]);
+            Assert.Equal(2, state.Count);
+            Assert.Equal(0f, ((Tensor)((PyDict)state[0L]!)["step"]!).item<float>());
+            return;
+        }
 
         Assert.Empty(Assert.IsType<PyDict>(sd["state"]));
         Assert.Equal(new List<object?> { 0L, 1L }, ((PyDict)((List<object?>)sd["param_groups"]!)[0]!)["params"]);
@@ -289,12 +336,13 @@ public class OptimizerStateConverterTests
     public void ToStateDict_UnsupportedOptimizer_ThrowsListingSupported()
     {
         using var scope = NewDisposeScope();
-        var optimizer = optim.RMSProp(nn.Linear(2, 1).parameters());
+        var optimizer = optim.LBFGS(nn.Linear(2, 1).parameters());
+        const string supported = "supported: SGD, Adam, AdamW, Adamax, Adagrad, Adadelta, RMSprop, NAdam, RAdam, ASGD, Rprop";
 
         var error = Assert.Throws<KilnException>(() => OptimizerStateConverter.ToStateDict(optimizer));
-        Assert.Equal("optimizer state of RMSProp cannot be saved yet; supported: SGD, Adam, AdamW", error.Message);
+        Assert.Equal($"optimizer state of LBFGS cannot be saved yet; {supported}", error.Message);
         error = Assert.Throws<KilnException>(() => OptimizerStateConverter.LoadStateDict(optimizer, new PyDict(), "ckpt.pth"));
-        Assert.Equal("optimizer state of RMSProp cannot be loaded yet; supported: SGD, Adam, AdamW", error.Message);
+        Assert.Equal($"optimizer state of LBFGS cannot be loaded yet; {supported}", error.Message);
     }
 
     // OPT-08: parameters with no saved state start fresh, as after PyTorch's load_state_dict.
@@ -325,6 +373,14 @@ public class OptimizerStateConverterTests
             "SGD" => optim.SGD(model.parameters(), lr, momentum: 0.9, weight_decay: 1e-4),
             "Adam" => optim.Adam(model.parameters(), lr, weight_decay: 0.01, amsgrad: amsgrad),
             "AdamW" => optim.AdamW(model.parameters(), lr, amsgrad: amsgrad),
+            "Adamax" => optim.Adamax(model.parameters(), lr, beta1: 0.8, weight_decay: 0.01),
+            "Adagrad" => optim.Adagrad(model.parameters(), lr, lr_decay: 0.01, weight_decay: 0.01, initial_accumulator_value: 0.1),
+            "Adadelta" => optim.Adadelta(model.parameters(), lr, rho: 0.8, weight_decay: 0.01),
+            "RMSprop" => optim.RMSProp(model.parameters(), lr, alpha: 0.9, weight_decay: 0.01, momentum: amsgrad ? 0.9 : 0, centered: amsgrad),
+            "NAdam" => optim.NAdam(model.parameters(), lr, weight_decay: 0.01),
+            "RAdam" => optim.RAdam(model.parameters(), lr, weight_decay: 0.01),
+            "ASGD" => optim.ASGD(model.parameters(), lr, lambd: 0.01, t0: 2),
+            "Rprop" => optim.Rprop(model.parameters(), lr, etaminus: 0.4, etaplus: 1.3),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
         return (model, optimizer);
@@ -340,6 +396,8 @@ public class OptimizerStateConverterTests
         var loss = nn.functional.mse_loss(prediction, y);
         optimizer.zero_grad();
         loss.backward();
-        optimizer.step();
+
+        // Through the wrapper, which also counts Adadelta's steps as PyTorch does.
+        new OptimWrapper(optimizer).Step();
     }
 }
