@@ -8,21 +8,40 @@ using Kiln.TestKit;
 using Kiln.Vision;
 using Microsoft.Extensions.Hosting;
 
-// memory: trains the bundled LeNet-5 config for N epochs (default 8) and prints resident memory, managed heap and
-// live tensors after each epoch. Flat numbers after the first epoch or two mean nothing leaks per iteration.
-int epochs = args.Length > 1 && args[0] == "memory" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
-if (args.Length > 0 && args[0] != "memory")
+// config: times Config.FromFile over the config corpus (see ConfigBenchmark.cs).
+if (args.Length > 0 && args[0] == "config")
+    return ConfigBenchmark.Run(args[1..]);
+
+// hoststart: host start with the three bundled plugins to "ready" (HostStartBenchmark.cs).
+if (args is ["hoststart", ..]) return HostStartBenchmark.Run(args);
+if (args is ["hoststart-child"]) return HostStartBenchmark.Child();
+
+const string Usage = """
+    usage: dotnet run --project benchmarks/Kiln.Benchmarks -c Release -- MODE [ARG]
+      memory [EPOCHS]   memory per epoch of the bundled LeNet-5 run (default 8 epochs)
+      loops [ROUNDS]    epoch-based vs iteration-based loop, median iteration time (default 3 rounds)
+      config [PASSES]   parse and merge the config corpus, ms per file
+      hoststart [PROCESSES]  host start with the bundled plugins to ready
+    """;
+string mode = args.Length > 0 ? args[0] : "memory";
+int? arg = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var n) ? n : null;
+if (mode is not ("memory" or "loops") || (args.Length > 1 && arg is null))
 {
-    Console.Error.WriteLine("usage: dotnet run --project benchmarks/Kiln.Benchmarks -c Release -- memory [EPOCHS]");
+    Console.Error.WriteLine(Usage);
     return 2;
 }
 
-using var tmp = new TempDir();
 using var host = KilnHost.Create(o =>
 {
     o.LoadPluginFolders = false;
     o.InProcessPlugins.AddRange([new VisionPlugin(), new MetricsPlugin(), new BenchPlugin()]);
 }, TextWriter.Null);
+if (mode == "loops") return LoopsBenchmark.Run(host, arg ?? 3);
+
+// memory: trains the bundled LeNet-5 config for N epochs (default 8) and prints resident memory, managed heap and
+// live tensors after each epoch. Flat numbers after the first epoch or two mean nothing leaks per iteration.
+int epochs = arg ?? 8;
+using var tmp = new TempDir();
 var cfg = Config.FromFile(Path.Combine(RepoPaths.VisionConfigs, "lenet5_mnist.py"));
 cfg.MergeFromDict(Config.ParseCfgOptions([
     $"work_dir={tmp.Path}", $"train_cfg.max_epochs={epochs}", "train_cfg.val_interval=1000",

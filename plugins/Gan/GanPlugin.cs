@@ -1,5 +1,7 @@
 using Kiln.Registry;
 
+[assembly: KilnPlugin("gan")]
+
 namespace Kiln.Gan;
 
 /// <summary>

@@ -1,5 +1,7 @@
 using Kiln.Registry;
 
+[assembly: KilnPlugin("vision")]
+
 namespace Kiln.Vision;
 
 /// <summary>The vision plugin's entry: owns the <c>vision</c> scope; its models and datasets register by attribute.</summary>

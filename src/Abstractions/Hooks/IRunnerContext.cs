@@ -43,6 +43,12 @@ public interface IRunnerContext
 
     int Seed { get; }
 
+    /// <summary>Processes in the run (MMEngine's <c>runner.world_size</c>); 1 until distributed training (issue 14).</summary>
+    int WorldSize { get; }
+
+    /// <summary>This process's rank (<c>runner.rank</c>); 0 in a single-process run.</summary>
+    int Rank { get; }
+
     IMessageHub MessageHub { get; }
 
     ILogger Logger { get; }

@@ -20,6 +20,7 @@ internal static class ConfigCommand
         var command = new Command("config", "Inspect config files: the merged result, and where each value came from.");
         command.Subcommands.Add(CreateDump(plugins, debug, output, error));
         command.Subcommands.Add(CreateExplain(plugins, debug, output, error));
+        command.Subcommands.Add(ConfigValidateCommand.Create(plugins, debug, output, error));
         return command;
     }
 

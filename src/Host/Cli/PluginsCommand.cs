@@ -1,32 +1,63 @@
 using System.CommandLine;
+using System.Globalization;
 using Kiln.Hosting;
+using Kiln.Plugins;
+using Kiln.Registry;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Kiln.Cli;
 
-/// <summary><c>kiln plugins list</c>: name, scope, version, folder and component count of every loaded plugin.</summary>
+/// <summary>
+/// <c>kiln plugins list</c>: name, scope, version, Kiln API version, status, component count and folder of every
+/// plugin found, the skipped ones included, with the reason each was skipped.
+/// </summary>
 internal static class PluginsCommand
 {
     public static Command Create(Option<string[]> plugins, Option<bool> debug, TextWriter output, TextWriter error)
     {
-        var list = new Command("list", "List the loaded plugins: name, scope, version, path, registered components.");
+        var list = new Command("list", "List the plugins found: name, scope, version, Kiln API version, status (loaded or skipped), components, path.");
         list.SetAction(parse => KilnCli.Guard(parse, plugins, debug, output, error, host =>
         {
             var catalog = host.Services.GetRequiredService<PluginCatalog>();
-            var rows = new List<string[]> { new[] { "NAME", "SCOPE", "VERSION", "COMPONENTS", "PATH" } };
-            rows.Add(["Kiln.Host (built-in)", Registry.RegistryTree.RootScope, KilnVersion.Current,
-                catalog.Tree.CountComponents(Registry.RegistryTree.RootScope).ToString(System.Globalization.CultureInfo.InvariantCulture), AppContext.BaseDirectory]);
+            string Count(string scope) => catalog.Tree.CountComponents(scope).ToString(CultureInfo.InvariantCulture);
+            var rows = new List<string[]> { new[] { "NAME", "SCOPE", "VERSION", "API", "STATUS", "COMPONENTS", "PATH" } };
+            rows.Add(["Kiln.Host (built-in)", RegistryTree.RootScope, KilnVersion.Current, KilnApi.Version, "loaded", Count(RegistryTree.RootScope), AppContext.BaseDirectory]);
             foreach (var p in catalog.Plugins)
-                rows.Add([p.Name, p.Scope, p.Version, catalog.Tree.CountComponents(p.Scope).ToString(System.Globalization.CultureInfo.InvariantCulture), p.Directory]);
-            var widths = Enumerable.Range(0, 5).Select(c => rows.Max(r => r[c].Length)).ToArray();
-            foreach (var row in rows)
-                output.WriteLine(string.Join("  ", row.Select((cell, c) => c == 4 ? cell : cell.PadRight(widths[c]))));
-            if (catalog.Plugins.Count == 0)
+                rows.Add([p.Name, p.Scope, p.Version, p.ApiVersion, "loaded", Count(p.Scope), p.Directory]);
+            foreach (var s in catalog.Skipped)
+                rows.Add([s.Name, s.Scope ?? "-", s.Version, s.ApiVersion ?? "-", $"skipped ({Describe(s.Problem)})", "0", s.Directory]);
+            TextTable.Write(output, rows);
+            foreach (var s in catalog.Skipped)
+                output.WriteLine($"skipped {s.Name}: {s.Reason}.");
+            if (catalog.Plugins.Count == 0 && catalog.Skipped.Count == 0)
                 output.WriteLine("(no plugins found; they load from plugins/ beside the kiln executable, --plugins DIR or KILN_PLUGINS)");
             return 0;
         }));
         var command = new Command("plugins", "Inspect the plugins the host loads.");
         command.Subcommands.Add(list);
         return command;
+    }
+
+    internal static string Describe(PluginProblem problem) => problem switch
+    {
+        PluginProblem.NotAPlugin => "not a plugin",
+        PluginProblem.IncompatibleApi => "incompatible API",
+        PluginProblem.DuplicateScope => "duplicate scope",
+        PluginProblem.MissingDependency => "missing dependency",
+        PluginProblem.LoadFailed => "load failed",
+        PluginProblem.RegistrationFailed => "registration failed",
+        _ => problem.ToString(),
+    };
+}
+
+/// <summary>Left-aligned columns separated by two spaces; the last column is not padded.</summary>
+internal static class TextTable
+{
+    public static void Write(TextWriter output, IReadOnlyList<string[]> rows)
+    {
+        int columns = rows[0].Length;
+        var widths = Enumerable.Range(0, columns).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        foreach (var row in rows)
+            output.WriteLine(string.Join("  ", row.Select((cell, c) => c == columns - 1 ? cell : cell.PadRight(widths[c]))).TrimEnd());
     }
 }

@@ -163,7 +163,16 @@ internal sealed class ConfigFileLoader
         if (placeholders.Count > 0)
             ConfigTextSubstitution.ReplacePlaceholders(child, placeholders, bases, name);
         child.Remove(BaseKey);
-        var merged = (ConfigDict)ConfigMerger.Merge(child, bases, allowListKeys: false, prov: prov);
+        ConfigDict merged;
+        try
+        {
+            merged = (ConfigDict)ConfigMerger.Merge(child, bases, allowListKeys: false, prov: prov);
+        }
+        catch (ConfigException e) when (e.FileName is null)
+        {
+            // The merge rules know the key, not the file: name the child whose value could not be merged.
+            throw new ConfigException($"{name}: {e.Message}", e) { FileName = name };
+        }
         foreach (var key in merged.Keys.Where(k => k.StartsWith("__", StringComparison.Ordinal)).ToList()) merged.Remove(key);
         return (merged, string.Join("\n", texts));
     }
@@ -189,6 +198,9 @@ internal sealed class ConfigFileLoader
     /// <summary>MMEngine's <c>_get_cfg_path</c>: relative to the child's folder, or <c>scope::path</c> under a plugin's config root.</summary>
     private (string Path, string? Scope) ResolveBase(string basePath, string childFull, string name, int line)
     {
+        if (basePath.Length == 0 || basePath.IndexOfAny(Path.GetInvalidPathChars()) >= 0 || basePath.Contains('\0', StringComparison.Ordinal))
+            throw new ConfigException($"{name}:{line}: base config path {ConfigFormatter.Format(basePath)} is empty or has characters a file path cannot hold")
+            { FileName = name, Line = line };
         int sep = basePath.IndexOf("::", StringComparison.Ordinal);
         if (sep < 0)
         {

@@ -1,3 +1,4 @@
+using Kiln.Registry;
 using Kiln.Structures;
 
 namespace Kiln.Data;
@@ -6,6 +7,7 @@ namespace Kiln.Data;
 public static class Collate
 {
     /// <summary>MMEngine's default, <c>pseudo_collate</c>: inputs and data samples as lists, nothing stacked.</summary>
+    [Register(Registries.Functions, "pseudo_collate")]
     public static DataBatch PseudoCollate(IReadOnlyList<Sample> samples)
     {
         var inputs = new object[samples.Count];

@@ -24,7 +24,7 @@ public sealed class DefaultSampler : ISampler
     {
         _size = dataset.Count;
         Shuffle = shuffle;
-        Seed = seed ?? Random.Shared.Next();
+        Seed = seed ?? Randomness.KilnRandom.Current.Next();
         RoundUp = roundUp;
     }
 

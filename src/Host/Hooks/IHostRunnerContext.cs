@@ -9,4 +9,7 @@ internal interface IHostRunnerContext : IRunnerContext
 
     /// <summary>The sampler of the training dataloader, for <see cref="DistSamplerSeedHook"/>.</summary>
     Datasets.ISampler? TrainSampler { get; }
+
+    /// <summary>The parameter schedulers, once training has built them (empty before), for <see cref="ParamSchedulerHook"/>.</summary>
+    IReadOnlyList<Optim.Schedulers.ParamScheduler> ParamSchedulers { get; }
 }

@@ -22,6 +22,14 @@ public static class KilnHost
         builder.Logging.AddProvider(provider);
         builder.Services.AddSingleton(provider);
         builder.Services.AddKiln(configure);
-        return builder.Build();
+        var host = builder.Build();
+        var catalog = host.Services.GetRequiredService<PluginCatalog>();
+        if (catalog.Skipped.Count > 0)
+        {
+            var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Kiln.Plugins");
+            foreach (var skipped in catalog.Skipped)
+                logger.LogWarning("{Message} The other plugins keep working; --strict-plugins makes this an error.", skipped.Message);
+        }
+        return host;
     }
 }

@@ -11,6 +11,12 @@ public sealed class KilnHostOptions
     /// <summary>Whether to load plugin folders at all (tests that register plugins in-process turn it off).</summary>
     public bool LoadPluginFolders { get; set; } = true;
 
+    /// <summary>
+    /// <c>--strict-plugins</c>: a plugin that would be skipped (incompatible API, missing dependency, taken scope, a
+    /// throw while loading or registering) stops the host with an error listing every such plugin instead.
+    /// </summary>
+    public bool StrictPlugins { get; set; }
+
     /// <summary>Plugins already loaded in this process (tests, embedding applications), registered as folder plugins are.</summary>
     public List<IKilnPlugin> InProcessPlugins { get; } = [];
 }

@@ -4,12 +4,19 @@ using Kiln.Registry;
 
 namespace Kiln.Hosting;
 
-/// <summary>The loaded plugins and the registry tree they registered into; one per host.</summary>
-public sealed class PluginCatalog(RegistryTree tree, IReadOnlyList<LoadedPlugin> plugins) : IConfigScopeResolver
+/// <summary>The loaded plugins, the ones skipped (and why), and the registry tree they registered into; one per host.</summary>
+public sealed class PluginCatalog(RegistryTree tree, IReadOnlyList<LoadedPlugin> plugins, IReadOnlyList<SkippedPlugin>? skipped = null)
+    : IConfigScopeResolver
 {
     public RegistryTree Tree { get; } = tree;
 
     public IReadOnlyList<LoadedPlugin> Plugins { get; } = plugins;
+
+    /// <summary>Plugins found in the plugin folders and not loaded, in the order they were found.</summary>
+    public IReadOnlyList<SkippedPlugin> Skipped { get; } = skipped ?? [];
+
+    /// <summary>The plugin whose assembly defines <paramref name="type"/>, or null (a host type).</summary>
+    public LoadedPlugin? ForType(Type type) => Plugins.FirstOrDefault(p => p.Assembly == type.Assembly);
 
     /// <summary>The plugin that owns <paramref name="scope"/>, or null.</summary>
     public LoadedPlugin? ForScope(string scope) => Plugins.FirstOrDefault(p => p.Scope == scope);

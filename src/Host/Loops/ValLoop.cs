@@ -7,15 +7,23 @@ using TorchSharp;
 namespace Kiln.Loops;
 
 /// <summary>
-/// MMEngine's <c>ValLoop</c> and <c>TestLoop</c> (runner/loops.py): one pass without gradients, each batch's
-/// predictions to the evaluator, then the metrics to the hooks. <see cref="Mode"/> picks the hook stages.
+/// MMEngine's <c>ValLoop</c> (runner/loops.py): one pass without gradients, each batch's predictions to the
+/// evaluator, then the metrics to the hooks. <see cref="TestLoop"/> is the same pass with the test hook stages.
+/// A custom evaluation loop derives from this class, registers in LOOPS and is named by <c>val_cfg.type</c> or
+/// <c>test_cfg.type</c>; it receives <c>runner</c>, <c>dataloader</c> and <c>evaluator</c> like MMEngine's loops.
 /// </summary>
 [Register(Registries.Loops)]
-public sealed class ValLoop
+public class ValLoop
 {
     private readonly Runner _runner;
 
-    public ValLoop(Runner runner, DataLoader dataloader, Evaluator evaluator, string mode = "val")
+    public ValLoop(Runner runner, DataLoader dataloader, Evaluator evaluator)
+        : this(runner, dataloader, evaluator, "val")
+    {
+    }
+
+    /// <summary>For <see cref="TestLoop"/> and custom loops: <paramref name="mode"/> ('val' or 'test') picks the hook stages.</summary>
+    protected ValLoop(Runner runner, DataLoader dataloader, Evaluator evaluator, string mode)
     {
         if (mode is not ("val" or "test")) throw new ArgumentException($"mode must be 'val' or 'test', not '{mode}'.", nameof(mode));
         _runner = runner;
@@ -31,7 +39,7 @@ public sealed class ValLoop
     public string Mode { get; }
 
     /// <summary>Order: Before{Mode} → Before{Mode}Epoch → per batch (Before/After{Mode}Iter) → After{Mode}Epoch(metrics) → After{Mode}.</summary>
-    public IReadOnlyDictionary<string, double> Run()
+    public virtual IReadOnlyDictionary<string, double> Run()
     {
         var hooks = _runner.HookList;
         bool val = Mode == "val";
@@ -62,3 +70,7 @@ public sealed class ValLoop
         return metrics;
     }
 }
+
+/// <summary>MMEngine's <c>TestLoop</c>: the evaluation pass of <see cref="ValLoop"/> with the test hook stages.</summary>
+[Register(Registries.Loops)]
+public class TestLoop(Runner runner, DataLoader dataloader, Evaluator evaluator) : ValLoop(runner, dataloader, evaluator, "test");

@@ -63,7 +63,14 @@ public static class PluginLoader
             .FirstOrDefault(File.Exists);
 
     /// <summary>Loads one plugin assembly and creates its <see cref="IKilnPlugin"/> entry.</summary>
-    public static LoadedPlugin Load(string assemblyPath)
+    public static LoadedPlugin Load(string assemblyPath) => Load(assemblyPath, PluginMetadata.Read(assemblyPath));
+
+    /// <summary>
+    /// Loads one plugin assembly, whose <paramref name="metadata"/> the host has already checked, in its own load
+    /// context and creates its <see cref="IKilnPlugin"/> entry. Every failure is a <see cref="KilnException"/> that
+    /// names the plugin; what the plugin's own code throws is its inner exception.
+    /// </summary>
+    public static LoadedPlugin Load(string assemblyPath, PluginMetadata metadata)
     {
         // Only SharedTypes' assemblies (and what they reference) come from the host. PreferSharedTypes would send
         // every assembly the host can resolve to the host's context, so a plugin's private Newtonsoft.Json 13.0.1
@@ -78,20 +85,60 @@ public static class PluginLoader
         {
             throw new KilnException($"plugin '{assemblyPath}' could not be loaded: {e.Message}", e);
         }
-        var entryTypes = SafeTypes(assembly).Where(t => typeof(IKilnPlugin).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false }).ToList();
+        List<Type> entryTypes;
+        try
+        {
+            entryTypes = assembly.GetTypes().Where(t => typeof(IKilnPlugin).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false }).ToList();
+        }
+        catch (ReflectionTypeLoadException e)
+        {
+            var first = e.LoaderExceptions.OfType<Exception>().FirstOrDefault();
+            throw new KilnException($"plugin '{metadata.Name}' has types that cannot be loaded: {first?.Message ?? e.Message}", e);
+        }
         if (entryTypes.Count != 1)
             throw new KilnException(
                 $"plugin '{assemblyPath}' must have exactly one class implementing IKilnPlugin; found {entryTypes.Count}" +
                 (entryTypes.Count > 1 ? $" ({string.Join(", ", entryTypes.Select(t => t.FullName))})." : ". Did it reference a different Kiln.Abstractions?"));
-        var entry = (IKilnPlugin)Activator.CreateInstance(entryTypes[0])!;
-        string version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
-            ?? assembly.GetName().Version?.ToString() ?? "0.0.0";
-        return new LoadedPlugin(assembly.GetName().Name!, entry.Scope, version, Path.GetDirectoryName(Path.GetFullPath(assemblyPath))!, assembly, entry);
+        IKilnPlugin entry;
+        try
+        {
+            entry = (IKilnPlugin)Activator.CreateInstance(entryTypes[0])!;
+        }
+        catch (TargetInvocationException e) when (e.InnerException is { } inner)
+        {
+            throw new KilnException($"plugin '{metadata.Name}': its entry class {entryTypes[0].FullName} threw {inner.GetType().Name}: {inner.Message}", inner);
+        }
+        if (metadata.Scope is { } declared && entry.Scope != declared)
+            throw new KilnException(
+                $"plugin '{metadata.Name}' declares scope '{declared}' in [assembly: KilnPlugin], but its entry class {entryTypes[0].FullName} says '{entry.Scope}'; make them agree.");
+        return new LoadedPlugin(metadata.Name, entry.Scope, metadata.Version, Path.GetDirectoryName(Path.GetFullPath(assemblyPath))!, assembly, entry,
+            metadata.ApiVersion ?? KilnApi.Version);
     }
 
-    internal static IEnumerable<Type> SafeTypes(Assembly assembly)
+    /// <summary>
+    /// The assemblies <paramref name="metadata"/> references that would not resolve: not in the plugin's folder
+    /// (or below it), not among the host's assemblies, not in the runtime. Read from metadata, before loading.
+    /// </summary>
+    public static IReadOnlyList<AssemblyName> MissingDependencies(PluginMetadata metadata)
     {
-        try { return assembly.GetTypes(); }
-        catch (ReflectionTypeLoadException e) { return e.Types.OfType<Type>(); }
+        string folder = Path.GetDirectoryName(metadata.AssemblyPath)!;
+        var local = System.IO.Directory.EnumerateFiles(folder, "*.dll", SearchOption.AllDirectories)
+            .Select(Path.GetFileNameWithoutExtension).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var host = HostAssemblyNames.Value;
+        return metadata.References.Where(r => r.Name is { } n && !local.Contains(n) && !host.Contains(n)).ToList();
     }
+
+    /// <summary>The runtime's and the host's assemblies: the trusted platform assemblies, the host folder, and what is loaded.</summary>
+    private static readonly Lazy<HashSet<string>> HostAssemblyNames = new(() =>
+    {
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        if (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") is string tpa)
+            foreach (var path in tpa.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+                names.Add(Path.GetFileNameWithoutExtension(path));
+        foreach (var path in System.IO.Directory.EnumerateFiles(AppContext.BaseDirectory, "*.dll"))
+            names.Add(Path.GetFileNameWithoutExtension(path));
+        foreach (var assembly in System.Runtime.Loader.AssemblyLoadContext.Default.Assemblies)
+            if (assembly.GetName().Name is { } n) names.Add(n);
+        return names;
+    });
 }

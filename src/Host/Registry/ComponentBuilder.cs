@@ -45,9 +45,13 @@ public sealed class ComponentBuilder(RegistryTree tree, IServiceProvider service
         var registration = node.Get(typeName) ?? throw NotRegistered(typeName, node, path);
         try
         {
-            return registration.Factory is { } factory
-                ? factory(this, args)
-                : ParameterBinder.Construct(registration.Type!, args, this, path);
+            return registration switch
+            {
+                { Factory: { } factory } => factory(this, args),
+                { Method: { } method } => ParameterBinder.Call(method, args, this, path)
+                    ?? throw new KilnException($"{path} ({typeName}): the function returned null."),
+                _ => ParameterBinder.Construct(registration.Type!, args, this, path),
+            };
         }
         catch (TargetInvocationException e) when (e.InnerException is KilnException inner)
         {
@@ -60,6 +64,28 @@ public sealed class ComponentBuilder(RegistryTree tree, IServiceProvider service
         }
     }
 
+    /// <summary>
+    /// MMEngine's <c>partial(FUNCTIONS.get(type), **cfg)</c>, as its Runner takes <c>collate_fn</c>: resolves a
+    /// registered function (in the default scope, honouring <c>_scope_</c>), binds the config's keys, and returns a
+    /// call taking the remaining parameters positionally.
+    /// </summary>
+    public Func<object?[], object?> Partial(string registry, ConfigDict cfg, string? keyPath = null)
+    {
+        string path = keyPath ?? registry;
+        var args = new ConfigDict(cfg);
+        var scope = args.Pop("_scope_");
+        if (scope is not null and not string)
+            throw new KilnException($"{path}._scope_ must be a scope name string, not {ConfigFormatter.Format(scope)}; scopes: {string.Join(", ", tree.Scopes)}.");
+        using var _ = DefaultScope.Overwrite((string?)scope);
+        var node = ResolveNode(registry, path);
+        if (args.Pop("type") is not string typeName)
+            throw new KilnException($"{path}.type must name a function of the {node.Scope}::{registry} registry.");
+        var registration = node.Get(typeName) ?? throw NotRegistered(typeName, node, path);
+        return registration.Method is { } method
+            ? ParameterBinder.Partial(method, args, this, path)
+            : throw new KilnException($"{path}.type: '{typeName}' is {registration.Origin}, not a function that can be called with arguments.");
+    }
+
     private Registry ResolveNode(string registry, string path)
     {
         var root = tree[registry];
@@ -70,7 +96,7 @@ public sealed class ComponentBuilder(RegistryTree tree, IServiceProvider service
         return root;
     }
 
-    private static KilnException NotRegistered(string typeName, Registry node, string path)
+    internal static KilnException NotRegistered(string typeName, Registry node, string path)
     {
         var visible = node.VisibleNames().ToList();
         var closest = NameSuggester.Closest(typeName, visible);
@@ -82,8 +108,40 @@ public sealed class ComponentBuilder(RegistryTree tree, IServiceProvider service
             "Use 'scope.Name' for a component of another plugin, and 'kiln plugins list' to see the loaded plugins.");
     }
 
-    /// <summary>A service from the container, or null.</summary>
-    internal object? GetService(Type type) => services.GetService(type);
+    /// <summary>
+    /// The registration <paramref name="typeName"/> names in <paramref name="registry"/>, looked up from the current
+    /// default scope as <see cref="Build"/> does, with the same "did you mean" error when it is not there.
+    /// </summary>
+    public Registration Resolve(string registry, string typeName, string keyPath) =>
+        ResolveNode(registry, keyPath) is var node && node.Get(typeName) is { } registration
+            ? registration
+            : throw NotRegistered(typeName, ResolveNode(registry, keyPath), keyPath);
+
+    private static readonly AsyncLocal<IReadOnlyDictionary<Type, object>?> Ambient = new();
+
+    /// <summary>
+    /// Makes <paramref name="instance"/> the value of parameters of type <typeparamref name="T"/> for builds inside
+    /// the returned scope (the Runner provides its message hub this way: one per run, not one per host).
+    /// </summary>
+    public static IDisposable Provide<T>(T instance) where T : class
+    {
+        var previous = Ambient.Value;
+        var next = new Dictionary<Type, object>(previous ?? new Dictionary<Type, object>()) { [typeof(T)] = instance };
+        Ambient.Value = next;
+        return new RestoreAmbient(previous);
+    }
+
+    private sealed class RestoreAmbient(IReadOnlyDictionary<Type, object>? previous) : IDisposable
+    {
+        public void Dispose() => Ambient.Value = previous;
+    }
+
+    /// <summary>A value provided for this build (<see cref="Provide{T}"/>), else a service from the container, or null.</summary>
+    internal object? GetService(Type type) =>
+        Ambient.Value is { } provided && provided.TryGetValue(type, out var value) ? value : services.GetService(type);
+
+    /// <summary>Types <see cref="Provide{T}"/> supplies in a run, so <c>config validate</c> counts them as given.</summary>
+    internal static IReadOnlyList<Type> RunnerProvidedTypes { get; } = [typeof(Logging.IMessageHub)];
 
     /// <summary>Creates an instance with all parameters from the container.</summary>
     public T Create<T>() where T : notnull => ActivatorUtilities.CreateInstance<T>(services);

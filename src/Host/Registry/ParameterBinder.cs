@@ -26,17 +26,53 @@ internal static class ParameterBinder
         foreach (var ctor in constructors)
         {
             var (values, error) = TryBind(ctor, args, builder, path);
-            if (error is null) return ctor.Invoke(values);
+            if (error is null) return ((ConstructorInfo)ctor).Invoke(values);
             firstError ??= error;
         }
         throw firstError!;
     }
 
-    private static (object?[] Values, KilnException? Error) TryBind(ConstructorInfo ctor, ConfigDict args, ComponentBuilder builder, string path)
+    /// <summary>Calls a registered function with the config's keys bound to its parameters (MMEngine's <c>FUNCTIONS.build</c>).</summary>
+    public static object? Call(MethodInfo method, ConfigDict args, ComponentBuilder builder, string path)
+    {
+        var (values, error) = TryBind(method, args, builder, path, open: null);
+        if (error is not null) throw error;
+        return method.Invoke(null, values);
+    }
+
+    /// <summary>
+    /// MMEngine's <c>partial(FUNCTIONS.get(type), **cfg)</c>: binds the config's keys now and leaves the required
+    /// parameters the config does not give open, to be passed positionally, in order, on each call.
+    /// </summary>
+    public static Func<object?[], object?> Partial(MethodInfo method, ConfigDict args, ComponentBuilder builder, string path)
+    {
+        var open = new List<int>();
+        var (values, error) = TryBind(method, args, builder, path, open);
+        if (error is not null) throw error;
+        var parameters = method.GetParameters();
+        return positional =>
+        {
+            if (positional.Length != open.Count)
+                throw new KilnException($"{path}: {method.Name} takes {open.Count} argument(s) besides its config keys " +
+                    $"({string.Join(", ", open.Select(i => SnakeCase(parameters[i].Name!)))}), but was called with {positional.Length}.");
+            var call = (object?[])values.Clone();
+            for (int i = 0; i < open.Count; i++) call[open[i]] = positional[i];
+            try
+            {
+                return method.Invoke(null, call);
+            }
+            catch (TargetInvocationException e) when (e.InnerException is { } inner)
+            {
+                throw new KilnException($"{path} ({method.Name}): {inner.GetType().Name}: {inner.Message}", inner);
+            }
+        };
+    }
+
+    private static (object?[] Values, KilnException? Error) TryBind(MethodBase ctor, ConfigDict args, ComponentBuilder builder, string path, List<int>? open = null)
     {
         var parameters = ctor.GetParameters();
         var values = new object?[parameters.Length];
-        string typeName = ctor.DeclaringType!.Name;
+        string typeName = ctor is ConstructorInfo ? ctor.DeclaringType!.Name : ctor.Name;
 
         // Unknown keys first, as Python reports an unexpected keyword before a missing one: a misspelled key
         // (num_layer) must be named with its suggestion, not hidden behind "needs 'num_layers'".
@@ -65,6 +101,10 @@ internal static class ParameterBinder
             {
                 values[i] = p.DefaultValue;
             }
+            else if (open is not null)
+            {
+                open.Add(i);
+            }
             else
             {
                 return (values, new KilnException(
@@ -75,14 +115,14 @@ internal static class ParameterBinder
         return (values, null);
     }
 
-    private static bool IsConfigValueType(Type t)
+    internal static bool IsConfigValueType(Type t)
     {
         t = Nullable.GetUnderlyingType(t) ?? t;
-        return t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(ConfigDict) || t.IsArray
+        return t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(ConfigDict) || t.IsArray || ValueConverter.TupleElementTypes(t) is not null
             || (t.IsGenericType && t.GetGenericTypeDefinition() is var g && (g == typeof(IReadOnlyList<>) || g == typeof(List<>) || g == typeof(IList<>)));
     }
 
-    private static string DescribeKeys(ParameterInfo[] parameters) =>
+    internal static string DescribeKeys(ParameterInfo[] parameters) =>
         string.Join(", ", parameters.Where(p => IsConfigValueType(p.ParameterType) || ValueConverter.RegistryFor(p.ParameterType) is not null)
             .Select(p => p.HasDefaultValue ? $"{SnakeCase(p.Name!)}={ConfigFormatter.Format(p.DefaultValue)}" : SnakeCase(p.Name!)));
 

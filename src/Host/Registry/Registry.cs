@@ -47,6 +47,8 @@ public sealed class Registry
         _modules[registration.Name] = registration;
     }
 
+    internal void RemoveChild(string scope) => _children.Remove(scope);
+
     /// <summary>Resolves <paramref name="key"/> (MMEngine's <c>Registry.get</c>); null when nothing matches.</summary>
     public Registration? Get(string key)
     {

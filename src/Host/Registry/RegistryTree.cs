@@ -35,6 +35,12 @@ public sealed class RegistryTree
         return new Registrar(this, scope);
     }
 
+    /// <summary>Removes <paramref name="scope"/> and everything registered in it (a plugin that failed half way).</summary>
+    public void RemoveScope(string scope)
+    {
+        foreach (var root in _roots.Values) root.RemoveChild(scope);
+    }
+
     /// <summary>A registrar for the root scope, where the host's own components go.</summary>
     public IPluginRegistrar RootRegistrar() => new Registrar(this, RootScope);
 
@@ -44,6 +50,32 @@ public sealed class RegistryTree
 
     /// <summary>How many components are registered under <paramref name="scope"/> across all registries.</summary>
     public int CountComponents(string scope) => _roots.Values.Sum(r => r.SearchChild(scope)?.Modules.Count ?? 0);
+
+    /// <summary>Registers every static method of <paramref name="assembly"/> that carries <see cref="RegisterAttribute"/> as a function.</summary>
+    public static int RegisterAttributedMethods(IPluginRegistrar registrar, Assembly assembly)
+    {
+        int count = 0;
+        Type[] types;
+        try { types = assembly.GetTypes(); }
+        catch (ReflectionTypeLoadException e) { types = e.Types.OfType<Type>().ToArray(); }
+        // Static methods of ordinary classes only (compiler-generated closures hold no registrations); IsDefined is
+        // checked before reading attributes, since this scan runs over the host assembly at every start.
+        const BindingFlags statics = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        foreach (var type in types)
+        {
+            if (!type.IsClass || type.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute), false)) continue;
+            foreach (var method in type.GetMethods(statics))
+            {
+                if (!method.IsDefined(typeof(RegisterAttribute), false)) continue;
+                foreach (var attribute in method.GetCustomAttributes<RegisterAttribute>(inherit: false))
+                {
+                    registrar.RegisterFunction(attribute.Registry, method, attribute.Name, attribute.Force);
+                    count++;
+                }
+            }
+        }
+        return count;
+    }
 
     /// <summary>Registers every class in <paramref name="types"/> that carries <see cref="RegisterAttribute"/>.</summary>
     public static int RegisterAttributed(IPluginRegistrar registrar, IEnumerable<Type> types)
@@ -71,5 +103,17 @@ public sealed class RegistryTree
 
         public void Register(string registry, string name, ComponentFactory factory, bool force = false) =>
             tree.Node(registry, scope).Add(new Registration(name, scope, registry, null, factory), force);
+
+        public void RegisterFunction(string registry, MethodInfo method, string? name = null, bool force = false)
+        {
+            string where = $"{method.DeclaringType?.FullName}.{method.Name}";
+            if (!method.IsStatic)
+                throw new KilnException($"{where} is an instance method; only static methods can be registered as functions in the {registry} registry.");
+            if (method.ContainsGenericParameters)
+                throw new KilnException($"{where} is generic; register a closed method as a function in the {registry} registry.");
+            if (method.ReturnType == typeof(void))
+                throw new KilnException($"{where} returns nothing; a function registered in the {registry} registry must return what it builds.");
+            tree.Node(registry, scope).Add(new Registration(name ?? method.Name, scope, registry, null, null, method), force);
+        }
     }
 }

@@ -11,7 +11,7 @@ namespace Kiln.Registry;
 /// <summary>
 /// Converts a config value (<see cref="ConfigDict"/>'s value model) to a constructor parameter's type:
 /// numbers widen or narrow where lossless, strings become enums (<c>'by_epoch'</c> → <c>ByEpoch</c>), lists and
-/// tuples become arrays or lists, a scalar given for a list becomes a one-element list, and a dict with a
+/// tuples become arrays, lists or C# tuples (<c>(3, 5)</c> → <c>(int, int)</c>, item count checked), a scalar given for a list becomes a one-element list, and a dict with a
 /// <c>type</c> key is built from the registry the parameter's type belongs to.
 /// </summary>
 internal static class ValueConverter
@@ -34,7 +34,7 @@ internal static class ValueConverter
         return null;
     }
 
-    public static object? Convert(object? value, Type target, ComponentBuilder builder, string path)
+    public static object? Convert(object? value, Type target, ComponentBuilder? builder, string path)
     {
         var underlying = Nullable.GetUnderlyingType(target);
         if (value is null)
@@ -49,7 +49,7 @@ internal static class ValueConverter
         {
             case ConfigDict dict when t == typeof(ConfigDict) || t.IsAssignableFrom(typeof(ConfigDict)):
                 return dict;
-            case ConfigDict dict when RegistryFor(t) is { } registry:
+            case ConfigDict dict when RegistryFor(t) is { } registry && builder is not null:
                 var built = builder.Build(registry, dict, keyPath: path);
                 return t.IsInstanceOfType(built) ? built
                     : throw new KilnException($"{path}: type '{dict.Type}' built a {built.GetType().Name}, but a {ParameterBinder.FriendlyName(t)} is needed here.");
@@ -67,6 +67,15 @@ internal static class ValueConverter
             case string s when t == typeof(string): return s;
         }
 
+        if (TupleElementTypes(t) is { } itemTypes && value is IList tuple)
+        {
+            if (tuple.Count != itemTypes.Length)
+                throw new KilnException($"{path} = {ConfigFormatter.Format(value)} has {tuple.Count} items, but a {ParameterBinder.FriendlyName(t)} takes {itemTypes.Length}.");
+            var items = new object?[itemTypes.Length];
+            for (int i = 0; i < items.Length; i++) items[i] = Convert(tuple[i], itemTypes[i], builder, $"{path}[{i}]");
+            return Activator.CreateInstance(t, items);
+        }
+
         if (ElementTypeOf(t) is { } element && value is not string)
         {
             IList items = value is IList list ? list : new object?[] { value };
@@ -81,7 +90,17 @@ internal static class ValueConverter
         throw Mismatch(value, t, path);
     }
 
-    private static Type? ElementTypeOf(Type t)
+    /// <summary>The item types of a <c>ValueTuple</c> or <c>Tuple</c> of up to 7 items (<c>(int, int)</c>), else null.</summary>
+    internal static Type[]? TupleElementTypes(Type t)
+    {
+        if (!t.IsGenericType || t.GetGenericArguments().Length > 7) return null;
+        string? ns = t.Namespace;
+        string name = t.GetGenericTypeDefinition().Name;
+        return ns == "System" && (name.StartsWith("ValueTuple`", StringComparison.Ordinal) || name.StartsWith("Tuple`", StringComparison.Ordinal))
+            ? t.GetGenericArguments() : null;
+    }
+
+    internal static Type? ElementTypeOf(Type t)
     {
         if (t.IsArray) return t.GetElementType();
         if (!t.IsGenericType) return null;

@@ -10,7 +10,8 @@ namespace Kiln;
 /// <list type="bullet">
 /// <item><c>num_threads</c> / <c>num_interop_threads</c> (Kiln's additions): libtorch's intra- and inter-op thread
 /// pools (<c>torch.set_num_threads</c>); unset keeps libtorch's default (one per core).</item>
-/// <item><c>cudnn_benchmark</c>: TorchSharp 0.107 exposes no cuDNN benchmark switch; True is logged as not applied.</item>
+/// <item><c>cudnn_benchmark</c>: <c>torch.backends.cudnn.benchmark</c>, set through libtorch's global context
+/// (<see cref="LibTorchContext"/>); with <c>randomness.deterministic=True</c> it stays off, as MMEngine warns.</item>
 /// <item><c>mp_cfg</c> (<c>mp_start_method</c>, <c>opencv_num_threads</c>): Python multiprocessing and OpenCV settings;
 /// Kiln loads data with threads, so they have no effect and are accepted for config compatibility.</item>
 /// <item><c>dist_cfg</c>, <c>resource_limit</c>: used by distributed training (issue 14); accepted.</item>
@@ -38,8 +39,8 @@ internal sealed record EnvSettings(int? NumThreads, int? NumInteropThreads, bool
         var v => throw new KilnException($"env_cfg.{key} = {ConfigFormatter.Format(v)} must be a positive integer."),
     };
 
-    /// <summary>Applies the thread counts; logs what cannot be applied.</summary>
-    public void Apply(ILogger logger)
+    /// <summary>Applies the thread counts and the cuDNN benchmark switch; logs what cannot be applied.</summary>
+    public void Apply(ILogger logger, bool deterministic)
     {
         if (NumThreads is { } n) torch.set_num_threads(n);
         // libtorch allows setting the inter-op pool once per process, before any parallel work; a second run in the
@@ -52,7 +53,11 @@ internal sealed record EnvSettings(int? NumThreads, int? NumInteropThreads, bool
                 logger.LogWarning("env_cfg.num_interop_threads={Threads} not applied: {Reason}", m, e.Message);
             }
         }
-        if (CudnnBenchmark)
-            logger.LogWarning("env_cfg.cudnn_benchmark=True is not applied: TorchSharp 0.107 has no cuDNN benchmark switch.");
+        if (CudnnBenchmark && deterministic)
+            logger.LogWarning("env_cfg.cudnn_benchmark=True is turned off: randomness.deterministic=True needs cudnn.benchmark=False.");
+        else if (LibTorchContext.IsAvailable)
+            LibTorchContext.SetBenchmarkCuDNN(CudnnBenchmark);
+        else if (CudnnBenchmark)
+            logger.LogWarning("env_cfg.cudnn_benchmark=True is not applied: this libtorch does not export at::Context::setBenchmarkCuDNN under the name Kiln calls.");
     }
 }

@@ -26,12 +26,25 @@ internal sealed record RandomnessSettings(int Seed, bool Deterministic, bool Dif
     }
 
     /// <summary>
-    /// Seeds libtorch's CPU and CUDA generators. <see cref="Deterministic"/> cannot be enforced yet:
-    /// TorchSharp 0.107 does not implement <c>use_deterministic_algorithms</c>, so the Runner logs that it is not.
+    /// MMEngine's <c>set_random_seed</c>: seeds libtorch's CPU and CUDA generators and .NET randomness
+    /// (<see cref="Randomness.KilnRandom"/>, Kiln's stand-in for Python's <c>random</c> and numpy). With
+    /// <see cref="Deterministic"/>, sets <c>torch.use_deterministic_algorithms(True)</c>,
+    /// <c>cudnn.deterministic=True</c> and <c>cudnn.benchmark=False</c> as MMEngine does; without it, turns
+    /// deterministic algorithms off again, since a second run in the same process must not inherit the first's.
+    /// Returns false when this libtorch does not export the switches (the caller logs it).
     /// </summary>
-    public void Apply()
+    public bool Apply()
     {
         torch.manual_seed(Seed);
         if (torch.cuda.is_available()) torch.cuda.manual_seed_all(Seed);
+        Randomness.KilnRandom.SetSeed(Seed);
+        if (!LibTorchContext.IsAvailable) return !Deterministic;
+        LibTorchContext.SetDeterministicAlgorithms(Deterministic);
+        if (Deterministic)
+        {
+            LibTorchContext.SetDeterministicCuDNN(true);
+            LibTorchContext.SetBenchmarkCuDNN(false);
+        }
+        return true;
     }
 }

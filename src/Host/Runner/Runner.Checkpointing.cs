@@ -8,7 +8,7 @@ using TorchSharp;
 
 namespace Kiln;
 
-public sealed partial class Runner
+public partial class Runner
 {
     private bool _hasLoaded;
 
@@ -39,8 +39,8 @@ public sealed partial class Runner
         };
         if (saveOptimizer && _optimWrapper is not null)
             checkpoint["optimizer"] = OptimizerStateConverter.ToStateDict(_optimWrapper.Optimizer);
-        if (saveParamScheduler)
-            checkpoint["param_schedulers"] = new List<object?>();
+        if (saveParamScheduler && _paramSchedulers is { Count: > 0 })
+            checkpoint["param_schedulers"] = _paramSchedulers.Select(s => (object?)s.StateDict()).ToList();
 
         var args = new CheckpointArgs(new StringKeyView(checkpoint));
         HookList.Call(h => h.BeforeSaveCheckpoint(this, args));
@@ -122,6 +122,12 @@ public sealed partial class Runner
         if (result.FormatMessage() is { } message) Logger.LogWarning("{Message}", message);
         if (_optimWrapper is not null && checkpoint.TryGetValue("optimizer", out var o) && o is PyDict optimizerState)
             OptimizerStateConverter.LoadStateDict(_optimWrapper.Optimizer, optimizerState, path);
+        if (_paramSchedulers is not null && checkpoint.TryGetValue("param_schedulers", out var ps) && ps is List<object?> schedulerStates)
+        {
+            // MMEngine's load_scheduler_state_dict: zip, so extra or missing entries are ignored.
+            foreach (var (scheduler, state) in _paramSchedulers.Zip(schedulerStates))
+                if (state is PyDict schedulerState) scheduler.LoadStateDict(schedulerState);
+        }
         if (checkpoint.TryGetValue("message_hub", out var hub) && hub is PyDict hubState)
             MessageHubState.LoadStateDict(MessageHub, hubState);
         Logger.LogInformation("resumed epoch: {Epoch}, iter: {Iter}", Epoch, Iter);

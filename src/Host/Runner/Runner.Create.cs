@@ -2,12 +2,13 @@ using Kiln.Config;
 
 namespace Kiln;
 
-public sealed partial class Runner
+public partial class Runner
 {
     /// <summary>
     /// MMEngine's <c>Runner(...)</c> from ready objects, the shape of its 15-minute tutorial: every component
     /// argument is either a ready object (a <c>BaseModel</c>, a <c>DataLoader</c>, an <c>OptimWrapper</c>, a
-    /// <c>BaseMetric</c> or <c>Evaluator</c>, a <c>Hook</c>) or its config dict, built lazily as from a config file.
+    /// <c>BaseMetric</c> or <c>Evaluator</c>, a <c>Hook</c>, a <c>ParamScheduler</c> or a list of them) or its config dict,
+    /// built lazily as from a config file.
     /// <code>
     /// using var runner = Runner.Create(host.Services, model: new LeNet5(), workDir: "./work_dir",
     ///     trainDataloader: loader, optimWrapper: Cfg(("optimizer", Cfg(("type", "SGD"), ("lr", 0.01)))),
@@ -23,7 +24,7 @@ public sealed partial class Runner
         object? testDataloader = null, ConfigDict? testCfg = null, object? testEvaluator = null,
         ConfigDict? defaultHooks = null, IEnumerable<object>? customHooks = null, ConfigDict? logProcessor = null,
         ConfigDict? randomness = null, string? experimentName = null, string? defaultScope = null,
-        string? loadFrom = null, bool resume = false)
+        string? loadFrom = null, bool resume = false, object? paramScheduler = null, ConfigDict? autoScaleLr = null)
     {
         var cfg = new ConfigDict { ["model"] = model, ["work_dir"] = workDir };
         void Set(string key, object? value)
@@ -33,6 +34,8 @@ public sealed partial class Runner
         Set("train_dataloader", trainDataloader);
         Set("train_cfg", trainCfg);
         Set("optim_wrapper", optimWrapper);
+        Set("param_scheduler", paramScheduler);
+        Set("auto_scale_lr", autoScaleLr);
         Set("val_dataloader", valDataloader);
         Set("val_cfg", valCfg);
         Set("val_evaluator", valEvaluator);

@@ -8,24 +8,24 @@ using TorchSharp;
 
 namespace Kiln;
 
-public sealed partial class Runner
+public partial class Runner
 {
     /// <summary>
     /// Trains (runner.py: train). Order: build the train loop (and its dataloader) → the optimizer wrapper →
-    /// the val loop → BeforeRun → load or resume → InitializeCountStatus → train loop → AfterRun.
+    /// <c>auto_scale_lr</c> → the parameter schedulers → the val loop → BeforeRun → load or resume → InitializeCountStatus → train loop → AfterRun.
     /// Returns the trained model.
     /// </summary>
-    public Models.BaseModel Train()
+    public virtual Models.BaseModel Train()
     {
         var trainCfg = Cfg.Get("train_cfg") as ConfigDict
             ?? throw new KilnException("cannot train: the config has no train_cfg (with train_dataloader and optim_wrapper).");
         _trainLoop ??= BuildTrainLoop(trainCfg);
-        _optimWrapper ??= Cfg.Get("optim_wrapper") switch
+        if (_optimWrapper is null)
         {
-            OptimWrapper ready => ready,
-            ConfigDict optimCfg => BuildOptimWrapper(optimCfg),
-            _ => throw new KilnException("optim_wrapper must be a dict like dict(optimizer=dict(type='SGD', lr=0.01)), or an OptimWrapper."),
-        };
+            _optimWrapper = BuildConfiguredOptimWrapper(Cfg.Get("optim_wrapper"));
+            ScaleLr(_optimWrapper, Cfg.Get("auto_scale_lr"), _trainLoop.Dataloader.BatchSize);
+        }
+        _paramSchedulers ??= BuildParamSchedulers(Cfg.Get("param_scheduler"), _optimWrapper, _trainLoop.Dataloader.Count, _trainLoop.MaxEpochs, _trainLoop.MaxIters);
         if (_valLoop is null && Cfg.Get("val_cfg") is ConfigDict valCfg)
             _valLoop = BuildEvalLoop(valCfg, "val");
 
@@ -39,7 +39,7 @@ public sealed partial class Runner
     }
 
     /// <summary>Runs the validation loop once (runner.py: val): BeforeRun → load → val loop → AfterRun.</summary>
-    public IReadOnlyDictionary<string, double> Val()
+    public virtual IReadOnlyDictionary<string, double> Val()
     {
         var valCfg = Cfg.Get("val_cfg") as ConfigDict
             ?? throw new KilnException("cannot validate: the config has no val_cfg (with val_dataloader and val_evaluator).");
@@ -52,7 +52,7 @@ public sealed partial class Runner
     }
 
     /// <summary>Runs the test loop once (runner.py: test): BeforeRun → load → test loop → AfterRun.</summary>
-    public IReadOnlyDictionary<string, double> Test()
+    public virtual IReadOnlyDictionary<string, double> Test()
     {
         var testCfg = Cfg.Get("test_cfg") as ConfigDict
             ?? throw new KilnException("cannot test: the config has no test_cfg (with test_dataloader and test_evaluator).");
@@ -84,17 +84,20 @@ public sealed partial class Runner
             new Dictionary<string, object?> { ["runner"] = this, ["dataloader"] = dataloader });
     }
 
+    /// <summary>
+    /// MMEngine's <c>build_val_loop</c>/<c>build_test_loop</c>: <c>type</c> (default <c>ValLoop</c>/<c>TestLoop</c>)
+    /// from the LOOPS registry, given <c>runner</c>, the built <c>dataloader</c> and <c>evaluator</c>.
+    /// </summary>
     private ValLoop BuildEvalLoop(ConfigDict cfg, string mode)
     {
         var args = new ConfigDict(cfg);
-        if (args.Pop("type") is string type && type != (mode == "val" ? "ValLoop" : "TestLoop"))
-            throw new KilnException($"{mode}_cfg.type = '{type}': only {(mode == "val" ? "ValLoop" : "TestLoop")} is built yet (issue 5).");
         if (args.Pop("fp16") is true)
-            throw new KilnException($"{mode}_cfg.fp16: mixed precision arrives with issue 6.");
-        if (args.Count > 0)
-            throw new KilnException($"{mode}_cfg.{args.Keys.First()} is not a {mode} loop option; valid: type, fp16.");
+            throw new KilnException($"{mode}_cfg.fp16=True: mixed-precision evaluation is not built yet (issue 6); remove it.");
+        args.SetDefault("type", mode == "val" ? nameof(ValLoop) : nameof(TestLoop));
         var dataloader = BuildDataloader(Cfg.Get($"{mode}_dataloader"), $"{mode}_dataloader");
-        return new ValLoop(this, dataloader, BuildEvaluator(Cfg[$"{mode}_evaluator"], $"{mode}_evaluator"), mode);
+        var evaluator = BuildEvaluator(Cfg[$"{mode}_evaluator"], $"{mode}_evaluator");
+        return Build<ValLoop>(Registries.Loops, args, $"{mode}_cfg",
+            new Dictionary<string, object?> { ["runner"] = this, ["dataloader"] = dataloader, ["evaluator"] = evaluator });
     }
 
     /// <summary>MMEngine's <c>build_evaluator</c>: a metric dict, a list of them, or <c>dict(type='Evaluator', metrics=[...])</c>.</summary>
@@ -149,6 +152,7 @@ public sealed partial class Runner
             ["timer"] = new ConfigDict { ["type"] = "IterTimerHook" },
             ["sampler_seed"] = new ConfigDict { ["type"] = "DistSamplerSeedHook" },
             ["logger"] = new ConfigDict { ["type"] = "LoggerHook" },
+            ["param_scheduler"] = new ConfigDict { ["type"] = "ParamSchedulerHook" },
             ["checkpoint"] = new ConfigDict { ["type"] = "CheckpointHook", ["interval"] = 1L },
         };
         if (defaultHooks is not null)

@@ -21,7 +21,8 @@ namespace Kiln;
 /// environment and config logged) → message hub → model (seeded, so its initial weights are reproducible) →
 /// hooks → config dump.
 /// </summary>
-public sealed partial class Runner : IHostRunnerContext, IDisposable
+[Register(Registries.Runners)]
+public partial class Runner : IHostRunnerContext, IDisposable
 {
     private readonly ComponentBuilder _builder;
     private readonly IDisposable _logFile;
@@ -45,6 +46,21 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
     public string ExperimentName { get; }
 
     public int Seed => _randomness.Seed;
+
+    /// <summary>Always 1: Kiln trains in one process until distributed training arrives (issue 14).</summary>
+    public int WorldSize => 1;
+
+    /// <summary>Always 0, the only process of a single-process run.</summary>
+    public int Rank => 0;
+
+    /// <summary>The train dataloader, once <see cref="Train"/> has built it (MMEngine's <c>runner.train_dataloader</c>).</summary>
+    public Data.DataLoader? TrainDataloader => _trainLoop?.Dataloader;
+
+    /// <summary>The val dataloader, once built.</summary>
+    public Data.DataLoader? ValDataloader => _valLoop?.Dataloader;
+
+    /// <summary>The test dataloader, once built.</summary>
+    public Data.DataLoader? TestDataloader => _testLoop?.Dataloader;
 
     public MessageHub MessageHub { get; } = new();
 
@@ -99,8 +115,15 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
     internal OptimWrapper RequireOptimWrapper() =>
         _optimWrapper ?? throw new InvalidOperationException("the optimizer wrapper is built by Train(); it is missing.");
 
-    private Runner(ConfigDict cfg, IServiceProvider services, string? configPath, string configText)
+    /// <summary>
+    /// Builds the Runner from <paramref name="args"/>. A Runner of a plugin's own (<c>runner_type</c>, RUN-18) derives
+    /// from this class, takes <see cref="RunnerArgs"/> first and any services it needs after it; the host creates it
+    /// through dependency injection (<see cref="FromConfig"/>).
+    /// </summary>
+    protected Runner(RunnerArgs args)
     {
+        ArgumentNullException.ThrowIfNull(args);
+        var (cfg, services, configPath, configText) = args;
         Cfg = cfg;
         ConfigPath = configPath;
         ConfigText = configText;
@@ -113,7 +136,7 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
 
         // 2. randomness, before anything draws random numbers
         _randomness = RandomnessSettings.From(cfg.Get("randomness"));
-        _randomness.Apply();
+        bool randomnessApplied = _randomness.Apply();
 
         // 3. timestamp, experiment name, log dir
         Timestamp = DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
@@ -131,8 +154,9 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
         provider.MinimumLevel = ParseLogLevel(cfg.Get("log_level", "INFO"));
         _logFile = provider.AttachFile(Path.Combine(LogDir, Timestamp + ".log"));
         Logger = provider.CreateLogger("Kiln.Runner");
-        EnvSettings.From(cfg.Get("env_cfg")).Apply(Logger);
-        LogEnvironment();
+        TopLevelKeys.Check(cfg, Logger);
+        EnvSettings.From(cfg.Get("env_cfg")).Apply(Logger, _randomness.Deterministic);
+        LogEnvironment(randomnessApplied);
 
         // 6. log processor (the message hub exists already)
         LogProcessor = cfg.Get("log_processor") is ConfigDict lp
@@ -144,7 +168,7 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
         Model = (cfg.Get("model") switch
         {
             BaseModel ready => ready,
-            ConfigDict modelCfg => Build<BaseModel>(Registries.Models, modelCfg, "model"),
+            ConfigDict modelCfg => Build<BaseModel>(Registries.Models, WithDataPreprocessor(modelCfg, cfg.Get("data_preprocessor")), "model"),
             _ => throw new KilnException("the config has no 'model' dict (model = dict(type=..., ...))."),
         }).MoveTo(Device);
 
@@ -166,7 +190,7 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
         _ => throw new KilnException($"log_level = {ConfigFormatter.Format(level)} is not a level; valid: 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'."),
     };
 
-    private void LogEnvironment()
+    private void LogEnvironment(bool randomnessApplied)
     {
         Logger.LogInformation(
             "\n------------------------------------------------------------\nSystem environment:\n" +
@@ -177,15 +201,24 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
             typeof(torch).Assembly.GetName().Version, torch.__version__, torch.cuda.is_available(), KilnVersion.Current,
             Seed, _randomness.Deterministic, torch.get_num_threads());
         Logger.LogInformation("Config:\n{Config}", ConfigText);
-        if (_randomness.Deterministic)
-            Logger.LogWarning("randomness.deterministic=True cannot be enforced: TorchSharp 0.107 does not implement use_deterministic_algorithms. Kiln's own data order is seeded; libtorch's CPU kernels used by the bundled models are deterministic.");
+        if (!randomnessApplied)
+            Logger.LogWarning("randomness.deterministic=True is not applied: this libtorch does not export at::Context::setDeterministicAlgorithms under the name Kiln calls. Kiln's own data order is still seeded.");
     }
 
-    /// <summary>Builds from the registries inside the Runner's default scope.</summary>
+    /// <summary>Builds from the registries inside the Runner's default scope; constructors asking for <see cref="IMessageHub"/> get this run's.</summary>
     internal T Build<T>(string registry, ConfigDict cfg, string keyPath, IReadOnlyDictionary<string, object?>? defaultArgs = null) where T : class
     {
         using var scope = DefaultScope.Overwrite(_defaultScope);
+        using var hub = ComponentBuilder.Provide<IMessageHub>(MessageHub);
         return ((IComponentBuilder)_builder).Build<T>(registry, cfg, defaultArgs, keyPath);
+    }
+
+    /// <summary>MMEngine: a top-level <c>data_preprocessor</c> is the model's unless the model dict sets its own.</summary>
+    private static ConfigDict WithDataPreprocessor(ConfigDict model, object? dataPreprocessor)
+    {
+        if (dataPreprocessor is null || model.ContainsKey("data_preprocessor")) return model;
+        var copy = new ConfigDict(model) { ["data_preprocessor"] = dataPreprocessor };
+        return copy;
     }
 
     internal static ConfigDict WithDefaultType(ConfigDict cfg, string type)
@@ -197,6 +230,14 @@ public sealed partial class Runner : IHostRunnerContext, IDisposable
 
     public void Dispose()
     {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Closes the log file and frees the model's native memory.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!disposing) return;
         _logFile.Dispose();
         Model.Dispose();
     }

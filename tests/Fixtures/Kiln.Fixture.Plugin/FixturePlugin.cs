@@ -1,5 +1,7 @@
 using Kiln.Registry;
 
+[assembly: KilnPlugin("fixture")]
+
 namespace Kiln.Fixture.Plugin;
 
 /// <summary>The fixture plugin's entry: owns the <c>fixture</c> scope; its model registers by attribute.</summary>

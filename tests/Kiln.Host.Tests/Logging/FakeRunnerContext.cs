@@ -24,6 +24,10 @@ internal sealed class FakeRunnerContext : IRunnerContext
     public string ExperimentName => "test";
     public ConfigDict Cfg { get; } = new();
     public int Seed => 0;
+
+    public int WorldSize => 1;
+
+    public int Rank => 0;
     public MessageHub Hub { get; } = new();
     public IMessageHub MessageHub => Hub;
     public ILogger Logger => NullLogger.Instance;

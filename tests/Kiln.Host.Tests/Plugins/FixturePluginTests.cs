@@ -31,7 +31,12 @@ public sealed class FixturePluginTests
     {
         var found = PluginLoader.Discover([FixtureRoot]);
         Assert.Equal(
-            [Path.Combine(FixtureFolder, "Kiln.Fixture.Plugin.dll"), Path.Combine(TwoEntriesFolder, "Kiln.Fixture.TwoEntries.dll")],
+            [
+                Path.Combine(FixtureFolder, "Kiln.Fixture.Plugin.dll"), Path.Combine(FixtureRoot, "fixture-dup", "Kiln.Fixture.DupScope.dll"),
+                Path.Combine(FixtureRoot, "future", "Kiln.Fixture.Future.dll"), Path.Combine(FixtureRoot, "jsonnew", "Kiln.Fixture.JsonNew.dll"),
+                Path.Combine(FixtureRoot, "missingdep", "Kiln.Fixture.MissingDep.dll"), Path.Combine(FixtureRoot, "throwing", "Kiln.Fixture.Throwing.dll"),
+                Path.Combine(TwoEntriesFolder, "Kiln.Fixture.TwoEntries.dll"),
+            ],
             found);
     }
 
@@ -146,15 +151,20 @@ public sealed class FixturePluginTests
         Assert.Contains("Kiln.Fixture.TwoEntries.SecondEntry", e.Message);
     }
 
-    // REG-08: two plugins with one scope are refused (MMEngine: "scope X exists in Y registry").
+    // REG-08: a second folder plugin with a taken scope is skipped naming the owner; the first keeps working.
     [Fact]
-    public void AddKiln_TwoPluginsWithOneScope_ThrowsNamingScope()
+    public void AddKiln_TwoPluginsWithOneScope_SkipsSecondNamingOwner()
     {
         using var copy = new TempDir();
         foreach (var file in Directory.GetFiles(FixtureFolder))
             File.Copy(file, Path.Combine(copy.Path, Path.GetFileName(file)));
 
-        var e = Assert.Throws<KilnException>(() => HostWith(FixtureFolder, copy.Path));
-        Assert.Contains("scope 'fixture' is already taken", e.Message);
+        using var services = HostWith(FixtureFolder, copy.Path);
+        var catalog = services.GetRequiredService<PluginCatalog>();
+        Assert.Equal(FixtureFolder, Assert.Single(catalog.Plugins).Directory);
+        var skipped = Assert.Single(catalog.Skipped);
+        Assert.Equal(PluginProblem.DuplicateScope, skipped.Problem);
+        Assert.Contains("scope 'fixture' is already taken by plugin Kiln.Fixture.Plugin", skipped.Reason);
+        Assert.Contains(copy.Path, skipped.Message);
     }
 }

@@ -184,4 +184,48 @@ public sealed class RegistryLookupTests
     {
         Assert.Equal(["Dachshund"], _littleHounds.Modules.Keys);
     }
+    // REG-08/REG-09: MMEngine's test_get, every assertion in order (asking node, key, expected class or null).
+    [Theory]
+    [InlineData("test_registry", "GoldenRetriever", typeof(GoldenRetriever))]
+    [InlineData("hound", "BloodHound", typeof(BloodHound))]
+    [InlineData("test_registry", "hound.BloodHound", typeof(BloodHound))]
+    [InlineData("hound", "hound.BloodHound", typeof(BloodHound))]
+    [InlineData("hound", "GoldenRetriever", typeof(GoldenRetriever))]
+    [InlineData("little_hound", "Dachshund", typeof(Dachshund))]
+    [InlineData("little_hound", "hound.BloodHound", typeof(BloodHound))]
+    [InlineData("hound", "little_hound.Dachshund", typeof(Dachshund))]
+    [InlineData("test_registry", "hound.little_hound.Dachshund", typeof(Dachshund))]
+    [InlineData("little_hound", "BloodHound", typeof(BloodHound))]
+    [InlineData("little_hound", "GoldenRetriever", typeof(GoldenRetriever))]
+    [InlineData("little_hound", "hound.mid_hound.Beagle", typeof(Beagle))]
+    [InlineData("little_hound", "samoyed.PedigreeSamoyed", typeof(PedigreeSamoyed))]
+    [InlineData("little_hound", "samoyed.little_samoyed.LittlePedigreeSamoyed", typeof(LittlePedigreeSamoyed))]
+    [InlineData("hound", "samoyed.little_samoyed.LittlePedigreeSamoyed", typeof(LittlePedigreeSamoyed))]
+    [InlineData("little_hound", "GoldenRetrieverererer", null)]
+    [InlineData("test_registry", "samoyedddd.PedigreeSamoyed", null)]
+    [InlineData("test_registry", "samoyed.LittlePedigreeSamoyed", null)]
+    [InlineData("little_hound", "mid_hound.PedigreeSamoyedddddd", null)]
+    public void Get_MMEngineTestGetMatrix_MatchesReference(string scope, string key, Type? expected)
+    {
+        Assert.Same(expected, _dogs.SearchChild(scope)!.Get(key)?.Type);
+    }
+
+    // REG-01: MMEngine's test__search_child, including the misses (a node never finds its parent or siblings).
+    [Theory]
+    [InlineData("test_registry", "hound", "hound")]
+    [InlineData("test_registry", "not a child", null)]
+    [InlineData("test_registry", "little_hound", "little_hound")]
+    [InlineData("little_hound", "hound", null)]
+    [InlineData("little_hound", "mid_hound", null)]
+    public void SearchChild_MMEngineCases_MatchReference(string from, string scope, string? expected)
+    {
+        Assert.Equal(expected, _dogs.SearchChild(from)!.SearchChild(scope)?.Scope);
+    }
+
+    // REG-01: MMEngine's test__get_root_registry.
+    [Fact]
+    public void Root_EveryNode_IsDogs()
+    {
+        Assert.All(new[] { _dogs, _hounds, _littleHounds, _midHounds, _samoyeds, _littleSamoyeds }, n => Assert.Same(_dogs, n.Root));
+    }
 }

@@ -24,10 +24,12 @@ public sealed class RunnerFromObjectsTests : IDisposable
     public void Create_ReadyObjects_SameWeightsAndMetricsAsConfig()
     {
         float[] fromConfig;
+        string[] configLog;
         using (var runner = _toy.Create(ToyRunner.EpochBasedConfig(Path.Combine(_tmp.Path, "cfg"))))
         {
             runner.Train();
             fromConfig = runner.Model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+            configLog = ProgressLines(runner.LogDir);
         }
 
         torch.manual_seed(0);   // the config run seeds before building its model; a ready model is built by us
@@ -44,6 +46,7 @@ public sealed class RunnerFromObjectsTests : IDisposable
             valDataloader: val,
             valCfg: Cfg(),
             valEvaluator: new ToyMetric(),
+            defaultHooks: Cfg(("logger", Cfg(("type", "LoggerHook"), ("interval", 1L)))),
             customHooks: [recorder],
             randomness: Cfg(("seed", 0L)));
         fromObjects.Train();
@@ -52,5 +55,19 @@ public sealed class RunnerFromObjectsTests : IDisposable
         Assert.Equal(fromConfig, fromObjects.Model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray());
         Assert.Equal([1, 2], recorder.At("after_val_epoch").Select(c => c.Epoch));
         Assert.Equal(1.0, fromObjects.MessageHub.GetScalar("val/acc").Current);
+        // RUN-01 show-it: the same log, line for line, once the clock-dependent fields are taken out.
+        var objectsLog = ProgressLines(fromObjects.LogDir);
+        Assert.Equal(2 * (4 + 4 + 1), configLog.Length); // per epoch at interval 1: 4 train lines, 4 val lines, the val summary
+        Assert.Equal(configLog, objectsLog);
+    }
+
+    /// <summary>The log's Epoch(train)/Epoch(val) lines without the date, eta, time and data_time fields.</summary>
+    private static string[] ProgressLines(string logDir)
+    {
+        var log = File.ReadAllLines(Directory.GetFiles(logDir, "*.log").Single());
+        return log.Where(l => l.Contains(" - INFO - Epoch(", StringComparison.Ordinal))
+            .Select(l => l[(l.IndexOf(" - INFO - ", StringComparison.Ordinal) + 10)..])
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"\s*(eta: \S+|time: \S+|data_time: \S+)", ""))
+            .ToArray();
     }
 }

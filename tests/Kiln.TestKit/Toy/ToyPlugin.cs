@@ -13,5 +13,7 @@ public sealed class ToyPlugin : IKilnPlugin
         registrar.Register(Registries.Datasets, typeof(ToyDataset));
         registrar.Register(Registries.Metrics, typeof(ToyMetric));
         registrar.Register(Registries.Hooks, typeof(RecordingHook));
+        registrar.Register(Registries.Runners, typeof(ToyCustomRunner));
+        registrar.Register(Registries.Loops, typeof(ToyValLoop));
     }
 }

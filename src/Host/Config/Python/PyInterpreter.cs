@@ -53,8 +53,18 @@ internal sealed partial class PyInterpreter
     }
 
     /// <summary>Evaluates one expression with no variables bound (used for the <c>_base_ = ...</c> line).</summary>
-    public static object? EvalConstant(Expr expr, string? file, long budget) =>
-        new PyInterpreter(file, budget).Eval(expr);
+    public static object? EvalConstant(Expr expr, string? file, long budget)
+    {
+        var interpreter = new PyInterpreter(file, budget);
+        try
+        {
+            return interpreter.Eval(expr);
+        }
+        catch (Exception e) when (IsEvaluationError(e))
+        {
+            throw interpreter.Translate(e, expr);
+        }
+    }
 
     private void Step(Node node)
     {
@@ -148,20 +158,24 @@ internal sealed partial class PyInterpreter
                     return k.Keyword switch { "break" => Flow.Break, "continue" => Flow.Continue, _ => Flow.Normal };
             }
         }
-        catch (PyError e)
+        catch (Exception e) when (IsEvaluationError(e))
         {
-            throw Fail(_current ?? stmt, e.Message);
-        }
-        catch (OverflowException)
-        {
-            throw Fail(_current ?? stmt, "integer overflow (Kiln config integers are 64-bit)");
-        }
-        catch (Exception e) when (e is InvalidCastException or ArgumentException or IndexOutOfRangeException or InvalidOperationException or FormatException)
-        {
-            throw Fail(_current ?? stmt, $"cannot evaluate this expression: {e.Message}");
+            throw Translate(e, stmt);
         }
         throw Fail(stmt, $"unsupported statement {stmt.GetType().Name}");
     }
+
+    /// <summary>An evaluation failure as a <see cref="ConfigException"/> at the node being evaluated.</summary>
+    private ConfigException Translate(Exception e, Node fallback) => e switch
+    {
+        PyError => Fail(_current ?? fallback, e.Message),
+        OverflowException => Fail(_current ?? fallback, "integer overflow (Kiln config integers are 64-bit)"),
+        _ => Fail(_current ?? fallback, $"cannot evaluate this expression: {e.Message}"),
+    };
+
+    private static bool IsEvaluationError(Exception e) =>
+        e is PyError or OverflowException or InvalidCastException or ArgumentException or IndexOutOfRangeException
+            or InvalidOperationException or FormatException;
 
     private void Assign(Expr target, object? value)
     {

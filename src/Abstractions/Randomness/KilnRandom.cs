@@ -1,0 +1,52 @@
+namespace Kiln.Randomness;
+
+/// <summary>
+/// The .NET side of MMEngine's <c>set_random_seed</c>: where Python seeds <c>random</c> and <c>numpy.random</c>, Kiln
+/// seeds this. Samplers, transforms and datasets draw .NET random numbers from <see cref="Current"/> (or a stream of
+/// their own from <see cref="ForStream"/>), never from <see cref="Random.Shared"/>, so one <c>randomness.seed</c>
+/// repeats a whole run. Data-loading workers get MMEngine's <c>worker_init_fn</c> seed from
+/// <see cref="WorkerSeed"/>.
+/// </summary>
+public static class KilnRandom
+{
+    private static int _seed;
+    private static int _generation;
+    private static readonly ThreadLocal<(int Generation, Random Random)> PerThread = new();
+
+    /// <summary>The seed of the current run (set by the Runner, or by <see cref="SetSeed"/>).</summary>
+    public static int Seed => _seed;
+
+    /// <summary>
+    /// Seeds .NET randomness for the process. Each thread's <see cref="Current"/> restarts from a sequence derived
+    /// from <paramref name="seed"/> and the thread's first use after this call, so the training thread repeats exactly.
+    /// </summary>
+    public static void SetSeed(int seed)
+    {
+        _seed = seed;
+        Interlocked.Increment(ref _generation);
+    }
+
+    /// <summary>A <see cref="Random"/> for the calling thread, seeded from the run's seed.</summary>
+    public static Random Current
+    {
+        get
+        {
+            int generation = Volatile.Read(ref _generation);
+            var entry = PerThread.Value;
+            if (entry.Random is null || entry.Generation != generation)
+            {
+                entry = (generation, new Random(_seed));
+                PerThread.Value = entry;
+            }
+            return entry.Random;
+        }
+    }
+
+    /// <summary>An independent generator for one named consumer (a worker, a transform), repeatable from the seed.</summary>
+    public static Random ForStream(int stream) => new(unchecked(_seed * 1_000_003 + stream));
+
+    /// <summary>
+    /// MMEngine's <c>worker_init_fn</c>: <c>num_workers * rank + worker_id + seed</c>.
+    /// </summary>
+    public static int WorkerSeed(int workerId, int numWorkers, int rank, int seed) => unchecked(numWorkers * rank + workerId + seed);
+}

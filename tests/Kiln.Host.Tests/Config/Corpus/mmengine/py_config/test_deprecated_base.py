@@ -1,0 +1,2 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+_base_ = './test_deprecated.py'

@@ -1,0 +1,3 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+a = 1
+b = 2

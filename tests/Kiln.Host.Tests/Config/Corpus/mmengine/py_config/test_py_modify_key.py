@@ -1,0 +1,4 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+# Support modify value in config.
+item1 = dict()
+item1['a'] = 1

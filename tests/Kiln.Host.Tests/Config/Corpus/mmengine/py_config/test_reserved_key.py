@@ -1,0 +1,2 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+filename = "reserved.py"

@@ -1,0 +1,37 @@
+default_scope = 'mmyolo'
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', interval=1),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='mmdet.DetVisualizationHook'))
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),
+)
+
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(
+    type='mmdet.DetLocalVisualizer',
+    vis_backends=vis_backends,
+    name='visualizer')
+log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
+
+log_level = 'INFO'
+load_from = None
+resume = False
+
+# file_client_args = dict(
+#         backend='petrel',
+#         path_mapping=dict({
+#             './data/': 's3://openmmlab/datasets/detection/',
+#             'data/': 's3://openmmlab/datasets/detection/'
+#         }))
+file_client_args = dict(backend='disk')
+# Kiln corpus note: added from the later mmyolo default_runtime.py, because the
+# leaf configs here come from commits that read _base_.backend_args.
+backend_args = None
