@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Kiln;
 
-public sealed partial class Runner
+public partial class Runner
 {
     private List<ParamScheduler>? _paramSchedulers;
 

@@ -202,11 +202,12 @@ public class MmengineCorpusTests
     public void PreSubstituteBaseVariables_CollectsReferencedNames()
     {
         // test_pre_substitute_base_vars: the placeholders name item6, item10 and item11.
-        var placeholders = new Dictionary<string, string>();
+        var placeholders = new Dictionary<string, (string Path, int Line)>();
         string text = ConfigTextSubstitution.PreSubstituteBaseVariables(File.ReadAllText(F("py_config/test_pre_substitute_base_vars.py")), placeholders);
-        Assert.Contains("item6", placeholders.Values);
-        Assert.Contains("item10", placeholders.Values);
-        Assert.Contains("item11", placeholders.Values);
+        var names = placeholders.Values.Select(v => v.Path).ToList();
+        Assert.Contains("item6", names);
+        Assert.Contains("item10", names);
+        Assert.Contains("item11", names);
         Assert.DoesNotContain("{{", text);
     }
 
