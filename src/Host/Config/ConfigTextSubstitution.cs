@@ -11,7 +11,9 @@ internal static partial class ConfigTextSubstitution
     [GeneratedRegex(@"\{\{\s*(fileDirname|fileBasename|fileBasenameNoExtension|fileExtname)\s*\}\}")]
     private static partial Regex PredefinedPattern();
 
-    [GeneratedRegex(@"\{\{['""]?\s*\$(\w+)\s*\:\s*(\S*?)\s*['""]?\}\}")]
+    // MMEngine's pattern, r'\{\{[\'\"]?\s*\$(\w+)\s*\:\s*(\S*?)\s*[\'\"]?\}\}', with every run bounded: unbounded, a
+    // line of 40,000 unclosed '{{$a:' takes minutes to scan (each start rescans the rest of the line).
+    [GeneratedRegex(@"\{\{['""]?\s{0,64}\$(\w{1,256})\s{0,64}\:\s{0,64}(\S{0,1024}?)\s{0,64}['""]?\}\}")]
     private static partial Regex EnvironmentPattern();
 
     [GeneratedRegex(@"\{\{\s*_base_\.([\w\.]+)\s*\}\}")]

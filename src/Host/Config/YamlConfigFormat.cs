@@ -49,17 +49,44 @@ internal static partial class YamlConfigFormat
         if (root is YamlScalarNode { Value: null or "" or "~" or "null" }) return new ConfigDict();
         if (root is not YamlMappingNode)
             throw ConfigException.At(file, (int)root.Start.Line, (int)root.Start.Column, "a YAML config must be a mapping at the top level");
-        return (ConfigDict)Convert(root, file, prov, new ConfigValues.Expansion())!;
+        CheckExpansion((YamlMappingNode)root, file);
+        return (ConfigDict)Convert(root, file, prov)!;
     }
 
-    private static object? Convert(YamlNode node, string? file, ProvenanceTable? prov, ConfigValues.Expansion expansion)
+    /// <summary>
+    /// Aliases (<c>*a</c>) become copies, as MMEngine's ConfigDict conversion makes them; a file whose aliases nest in
+    /// aliases (a "billion laughs" file) would expand without bound, so the expanded size is computed first, once per
+    /// distinct node, and a key whose value is too big is an error at its line.
+    /// </summary>
+    private static void CheckExpansion(YamlMappingNode root, string? file)
     {
-        // Aliases (`*a`) are expanded into copies, as MMEngine's ConfigDict conversion does; count what that builds so
-        // that nested aliases (a "billion laughs" file) stop with an error instead of exhausting the host.
-        expansion.Size += node is YamlScalarNode { Value: { } text } ? text.Length + 1 : 1;
-        if (expansion.Size > MaxExpansion)
-            throw ConfigException.At(file, (int)node.Start.Line, (int)node.Start.Column,
-                $"the YAML expands to more than {MaxExpansion:N0} items and characters (aliases nested in aliases?)");
+        var memo = new Dictionary<YamlNode, long>(ReferenceEqualityComparer.Instance);
+        long total = 0;
+        foreach (var (k, v) in root.Children)
+        {
+            total += Size(k, memo) + Size(v, memo);
+            if (total > MaxExpansion)
+                throw ConfigException.At(file, (int)k.Start.Line, (int)k.Start.Column,
+                    $"the YAML expands to more than {MaxExpansion:N0} items and characters once its aliases are copied (aliases nested in aliases?)");
+        }
+    }
+
+    private static long Size(YamlNode node, Dictionary<YamlNode, long> memo)
+    {
+        if (memo.TryGetValue(node, out long known)) return known;
+        long size = node switch
+        {
+            YamlScalarNode scalar => 1 + (scalar.Value?.Length ?? 0),
+            YamlSequenceNode seq => seq.Children.Aggregate(1L, (sum, c) => Math.Min(sum + Size(c, memo), MaxExpansion + 1)),
+            YamlMappingNode map => map.Children.Aggregate(1L, (sum, kv) => Math.Min(sum + Size(kv.Key, memo) + Size(kv.Value, memo), MaxExpansion + 1)),
+            _ => 1,
+        };
+        memo[node] = size;
+        return size;
+    }
+
+    private static object? Convert(YamlNode node, string? file, ProvenanceTable? prov)
+    {
         switch (node)
         {
             case YamlMappingNode map:
@@ -67,13 +94,13 @@ internal static partial class YamlConfigFormat
                 var dict = new ConfigDict();
                 foreach (var (k, v) in map.Children)
                 {
-                    var key = Convert(k, file, prov, expansion);
+                    var key = Convert(k, file, prov);
                     if (key is not string s)
                     {
                         // PyYAML would make a non-string key; the value model keys dicts by string.
                         s = key is null ? "None" : Python.PyOps.Str(key);
                     }
-                    var value = Convert(v, file, prov, expansion);
+                    var value = Convert(v, file, prov);
                     dict[s] = value;
                     prov?.Set(dict, s, file, (int)k.Start.Line, value);
                 }
@@ -81,7 +108,7 @@ internal static partial class YamlConfigFormat
             }
             case YamlSequenceNode seq:
             {
-                var items = seq.Children.Select(c => Convert(c, file, prov, expansion)).ToList();
+                var items = seq.Children.Select(c => Convert(c, file, prov)).ToList();
                 return !seq.Tag.IsEmpty && !seq.Tag.IsNonSpecific && seq.Tag.Value == "tag:yaml.org,2002:python/tuple" ? items.ToArray() : items;
             }
             case YamlScalarNode scalar:
