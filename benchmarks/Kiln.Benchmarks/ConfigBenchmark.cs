@@ -6,10 +6,10 @@ using Kiln.TestKit;
 namespace Kiln.Benchmarks;
 
 /// <summary>
-/// <c>config [PASSES]</c>: loads every config of the test corpus (tests/Kiln.Host.Tests/Config/Corpus, the ones with an
+/// <c>config [PASSES] [FILTER]</c>: loads every config of the test corpus (tests/Kiln.Host.Tests/Config/Corpus, the ones with an
 /// expected JSON: real OpenMMLab configs and MMEngine's fixtures) with <see cref="Kiln.Config.Config.FromFile"/>, which reads,
 /// parses, evaluates and merges the file and its whole <c>_base_</c> chain, in one process. The first pass includes
-/// JIT warm-up; then PASSES warm passes (default 20). Prints mean and median milliseconds per config.
+/// JIT warm-up; then PASSES warm passes (default 20). FILTER keeps only paths containing it. Prints mean and median milliseconds per config.
 /// </summary>
 internal static class ConfigBenchmark
 {
@@ -19,6 +19,7 @@ internal static class ConfigBenchmark
         string corpus = Path.Combine(RepoPaths.Root, "tests", "Kiln.Host.Tests", "Config", "Corpus");
         var files = Directory.EnumerateFiles(corpus, "*.expected.json", SearchOption.AllDirectories)
             .Select(f => f[..^".expected.json".Length])
+            .Where(f => args.Length < 2 || f.Contains(args[1], StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)
             .ToList();
         var options = new ConfigLoadOptions { GetEnvironmentVariable = _ => null };

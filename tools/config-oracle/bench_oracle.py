@@ -1,6 +1,6 @@
 """Times MMEngine's config code (the oracle built by build_oracle.py) over ORACLE_CONFIGS.txt, for comparison with
 the Kiln benchmark. Usage: cd tests/Kiln.Host.Tests/Config/Corpus && python3 OUT_DIR/bench_oracle.py ORACLE_CONFIGS.txt PASSES
-(copy this file into the OUT_DIR of build_oracle.py first)."""
+(build_oracle.py copies this file into OUT_DIR)."""
 import sys, time, os, warnings
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 warnings.simplefilter('ignore')

@@ -128,6 +128,7 @@ def main(src, out_dir):
     here = os.path.dirname(os.path.abspath(__file__))
     shutil.copytree(os.path.join(here, 'shims'), out_dir, dirs_exist_ok=True)
     shutil.copy(os.path.join(here, 'dump_json.py'), out_dir)
+    shutil.copy(os.path.join(here, 'bench_oracle.py'), out_dir)
 
 
 if __name__ == '__main__':

@@ -198,7 +198,7 @@ internal sealed class ConfigFileLoader
     /// <summary>MMEngine's <c>_get_cfg_path</c>: relative to the child's folder, or <c>scope::path</c> under a plugin's config root.</summary>
     private (string Path, string? Scope) ResolveBase(string basePath, string childFull, string name, int line)
     {
-        if (basePath.Length == 0 || basePath.IndexOfAny(Path.GetInvalidPathChars()) >= 0 || basePath.Contains('\0', StringComparison.Ordinal))
+        if (basePath.Length == 0 || basePath.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
             throw new ConfigException($"{name}:{line}: base config path {ConfigFormatter.Format(basePath)} is empty or has characters a file path cannot hold")
             { FileName = name, Line = line };
         int sep = basePath.IndexOf("::", StringComparison.Ordinal);

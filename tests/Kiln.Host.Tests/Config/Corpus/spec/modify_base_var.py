@@ -1,0 +1,3 @@
+_base_ = ['resnet50.py']
+a = _base_.model
+a.type = 'MobileNet'

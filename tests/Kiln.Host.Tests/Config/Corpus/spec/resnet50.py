@@ -1,0 +1,2 @@
+_base_ = ['optimizer_cfg.py']
+model = dict(type='ResNet', depth=50)
