@@ -28,7 +28,7 @@ internal static class PluginsCommand
                 rows.Add([s.Name, s.Scope ?? "-", s.Version, s.ApiVersion ?? "-", $"skipped ({Describe(s.Problem)})", "0", s.Directory]);
             TextTable.Write(output, rows);
             foreach (var s in catalog.Skipped)
-                output.WriteLine($"skipped {s.Name}: {s.Reason}.");
+                output.WriteLine($"skipped {s.Name}: {s.Reason.TrimEnd('.')}.");
             if (catalog.Plugins.Count == 0 && catalog.Skipped.Count == 0)
                 output.WriteLine("(no plugins found; they load from plugins/ beside the kiln executable, --plugins DIR or KILN_PLUGINS)");
             return 0;

@@ -39,5 +39,5 @@ public sealed record SkippedPlugin(string Name, string? Scope, string Version, s
     public string Directory => Path.GetDirectoryName(AssemblyPath) ?? AssemblyPath;
 
     /// <summary>One line for logs and errors: which plugin, where, and why.</summary>
-    public string Message => $"plugin {Name}{(Scope is null ? "" : $" (scope '{Scope}')")} at {Directory} was skipped: {Reason}.";
+    public string Message => $"plugin {Name}{(Scope is null ? "" : $" (scope '{Scope}')")} at {Directory} was skipped: {Reason.TrimEnd('.')}.";
 }

@@ -43,15 +43,24 @@ public sealed class ComponentBuilder(RegistryTree tree, IServiceProvider service
             throw new KilnException($"{path}.type must be a string naming a registered component, not {ConfigFormatter.Format(typeValue)}.");
 
         var registration = node.Get(typeName) ?? throw NotRegistered(typeName, node, path);
+        // REG-14: MMEngine's DEBUG lines for every registry build (Registry.get, then build_from_cfg).
+        string shortName = registration.Type?.Name ?? registration.Method?.Name ?? registration.Name;
+        _logger.LogDebug("Get class `{Name}` from \"{Registry}\" registry in \"{Scope}\"", shortName, registry, registration.Scope);
         try
         {
-            return registration switch
+            object built = registration switch
             {
                 { Factory: { } factory } => factory(this, args),
                 { Method: { } method } => ParameterBinder.Call(method, args, this, path)
                     ?? throw new KilnException($"{path} ({typeName}): the function returned null."),
                 _ => ParameterBinder.Construct(registration.Type!, args, this, path),
             };
+            if (registration.Factory is null)
+                _logger.LogDebug("An `{Name}` instance is built from registry, its implementation can be found in {Module}",
+                    shortName, registration.Type?.Namespace ?? registration.Method!.DeclaringType?.FullName);
+            else
+                _logger.LogDebug("An instance is built from registry, and its constructor is the factory `{Name}`", registration.Name);
+            return built;
         }
         catch (TargetInvocationException e) when (e.InnerException is KilnException inner)
         {

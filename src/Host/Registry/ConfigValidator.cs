@@ -254,6 +254,10 @@ public sealed class ConfigValidator(RegistryTree tree, IServiceProvider services
                 problems.AddRange(_problems.Skip(before));
                 _problems.RemoveRange(before, _problems.Count - before);
                 return;
+            case IList modules when t.IsAssignableFrom(typeof(TorchSharp.Modules.Sequential)):
+                for (int i = 0; i < modules.Count; i++)
+                    CheckValue(modules[i], typeof(TorchSharp.torch.nn.Module), $"{path}[{i}]", problems);
+                return;
             case IList list when value is not string && (ValueConverter.ElementTypeOf(t) is not null || ValueConverter.TupleElementTypes(t) is not null):
                 var elements = ValueConverter.TupleElementTypes(t);
                 if (elements is not null && elements.Length != list.Count)

@@ -12,7 +12,8 @@ namespace Kiln.Registry;
 /// Converts a config value (<see cref="ConfigDict"/>'s value model) to a constructor parameter's type:
 /// numbers widen or narrow where lossless, strings become enums (<c>'by_epoch'</c> → <c>ByEpoch</c>), lists and
 /// tuples become arrays, lists or C# tuples (<c>(3, 5)</c> → <c>(int, int)</c>, item count checked), a scalar given for a list becomes a one-element list, and a dict with a
-/// <c>type</c> key is built from the registry the parameter's type belongs to.
+/// <c>type</c> key is built from the registry the parameter's type belongs to (a list of model dicts given for one
+/// module becomes an <c>nn.Sequential</c> of them, as MMEngine's <c>build_model_from_cfg</c>).
 /// </summary>
 internal static class ValueConverter
 {
@@ -65,6 +66,19 @@ internal static class ValueConverter
             case bool b when t == typeof(bool): return b;
             case string s when t.IsEnum: return ParseEnum(s, t, path);
             case string s when t == typeof(string): return s;
+        }
+
+        // MMEngine's build_model_from_cfg: a list of model dicts where one module is wanted becomes nn.Sequential.
+        if (value is IList modules && builder is not null && t.IsAssignableFrom(typeof(TorchSharp.Modules.Sequential)))
+        {
+            var built = new torch.nn.Module<torch.Tensor, torch.Tensor>[modules.Count];
+            for (int i = 0; i < modules.Count; i++)
+            {
+                if (modules[i] is not ConfigDict item) throw Mismatch(modules[i], typeof(torch.nn.Module), $"{path}[{i}]");
+                built[i] = builder.Build(Registries.Models, item, keyPath: $"{path}[{i}]") as torch.nn.Module<torch.Tensor, torch.Tensor>
+                    ?? throw new KilnException($"{path}[{i}]: type '{item.Type}' is no Module<Tensor, Tensor>, so it cannot be chained into an nn.Sequential.");
+            }
+            return torch.nn.Sequential(built);
         }
 
         if (TupleElementTypes(t) is { } itemTypes && value is IList tuple)

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Kiln.Hosting;
+using Microsoft.Extensions.Logging;
 using Kiln.Registry;
 
 namespace Kiln.Tests.Registry;
@@ -46,5 +49,41 @@ public sealed class DefaultScopeTests
             await Task.Run(() => { _ = DefaultScope.Overwrite("gan"); });
             Assert.Equal("vision", DefaultScope.Name);
         }
+    }
+}
+
+/// <summary>REG-14 (AE-REG-08): MMEngine's DEBUG log lines for each registry build.</summary>
+public sealed class RegistryDebugLogTests
+{
+    private sealed class Capture : Microsoft.Extensions.Logging.ILoggerProvider, Microsoft.Extensions.Logging.ILogger
+    {
+        public List<string> Lines { get; } = [];
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
+            Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == Microsoft.Extensions.Logging.LogLevel.Debug) Lines.Add(formatter(state, exception));
+        }
+        public void Dispose() { }
+    }
+
+    // AE-REG-08: "Get class `LoggerHook` from "hook" registry in "mmengine"", then where its implementation lives.
+    [Fact]
+    public void Build_HostHook_LogsMMEngineDebugLines()
+    {
+        var capture = new Capture();
+        using var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection()
+            .AddLogging(b => b.AddProvider(capture).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug))
+            .AddKiln(o => o.LoadPluginFolders = false)
+            .BuildServiceProvider();
+        var builder = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IComponentBuilder>(services);
+        builder.Build(Registries.Hooks, new Kiln.Config.ConfigDict { ["type"] = "LoggerHook" });
+
+        Assert.Equal(
+            ["Get class `LoggerHook` from \"hook\" registry in \"mmengine\"",
+             "An `LoggerHook` instance is built from registry, its implementation can be found in Kiln.Hooks"],
+            capture.Lines);
     }
 }

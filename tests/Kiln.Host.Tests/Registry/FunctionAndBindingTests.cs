@@ -204,6 +204,24 @@ public sealed class FunctionAndBindingTests : IDisposable
         Assert.Contains("'dogs.Kennel'", e.Message);
     }
 
+    // REG-04 (MMEngine test_build_model_from_cfg): a list of model dicts given for one module becomes nn.Sequential,
+    // each element built in order.
+    [Fact]
+    public void Build_ListForModuleParameter_BuildsSequential()
+    {
+        using var _ = TorchSharp.torch.NewDisposeScope();
+        var chain = (Chain)_builder.Build(Registries.Models, Dict(("type", "dogs.Chain"), ("body", new List<object?>
+        {
+            Dict(("type", "dogs.Scale"), ("factor", 2.0)), Dict(("type", "dogs.Scale"), ("factor", 3.0)),
+        })));
+        var sequential = Assert.IsType<TorchSharp.Modules.Sequential>(chain.Body);
+        Assert.Equal(2, sequential.Count);
+        Assert.Equal(6.0f, sequential.forward(TorchSharp.torch.ones(1)).item<float>());
+
+        var e = Assert.Throws<KilnException>(() => _builder.Build(Registries.Models, Dict(("type", "dogs.Chain"), ("body", new List<object?> { 1L })), keyPath: "model"));
+        Assert.StartsWith("model.body[0] = 1 is an int", e.Message);
+    }
+
     // ---- in-process plugins ----
 
     public sealed class KennelOptions
@@ -223,6 +241,8 @@ public sealed class FunctionAndBindingTests : IDisposable
             registrar.Register(Registries.Functions, typeof(Leash));
             registrar.Register(Registries.Hooks, typeof(Kennel));
             registrar.Register(Registries.Hooks, typeof(HubWatcher));
+            registrar.Register(Registries.Models, typeof(Chain));
+            registrar.Register(Registries.Models, typeof(Scale));
         }
 
         public void ConfigureServices(IServiceCollection services) => services.AddSingleton<Groomer>();
@@ -263,6 +283,16 @@ public sealed class FunctionAndBindingTests : IDisposable
         public IOptions<KennelOptions> Options => options;
         public ILogger<Kennel> Logger => logger;
         public Groomer Groomer => groomer;
+    }
+
+    public sealed class Chain(TorchSharp.torch.nn.Module body) : TorchSharp.torch.nn.Module(nameof(Chain))
+    {
+        public TorchSharp.torch.nn.Module Body { get; } = body;
+    }
+
+    public sealed class Scale(double factor) : TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>(nameof(Scale))
+    {
+        public override TorchSharp.torch.Tensor forward(TorchSharp.torch.Tensor input) => input * factor;
     }
 
     public sealed class HubWatcher(IMessageHub hub) : Kiln.Hooks.Hook
