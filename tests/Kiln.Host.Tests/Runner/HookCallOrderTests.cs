@@ -9,17 +9,8 @@ namespace Kiln.Tests.Runner;
 /// runner.train/val/test and EpochBasedTrainLoop/IterBasedTrainLoop/ValLoop/TestLoop call them
 /// (mmengine-internals §1.3-1.5).
 /// </summary>
-public sealed class HookCallOrderTests : IDisposable
+public sealed class HookCallOrderTests : ToyRunnerTest
 {
-    private readonly TempDir _tmp = new();
-    private readonly ToyRunner _toy = new();
-
-    public void Dispose()
-    {
-        _toy.Dispose();
-        _tmp.Dispose();
-    }
-
     private static IEnumerable<string> Repeat(int times, params string[] stages) => Enumerable.Repeat(stages, times).SelectMany(s => s);
 
     private static string[] ValPass(string mode) =>
@@ -28,10 +19,10 @@ public sealed class HookCallOrderTests : IDisposable
     [Fact]
     public void EpochBased_OneEpochWithValAndCheckpoint_MMEnginesOrder()
     {
-        var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.EpochBasedConfig(Tmp.Path);
         cfg["train_cfg"] = new ConfigDict { ["by_epoch"] = true, ["max_epochs"] = 1L, ["val_interval"] = 1L };
         cfg["default_hooks"] = new ConfigDict { ["checkpoint"] = new ConfigDict { ["type"] = "CheckpointHook", ["interval"] = 1L } };
-        using var runner = _toy.Create(cfg);
+        using var runner = Toy.Create(cfg);
         runner.Train();
         string[] expected =
         [
@@ -48,10 +39,10 @@ public sealed class HookCallOrderTests : IDisposable
     [Fact]
     public void IterBased_EightItersValEveryFour_MMEnginesOrder()
     {
-        var cfg = ToyRunner.IterBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.IterBasedConfig(Tmp.Path);
         cfg["train_cfg"] = new ConfigDict { ["by_epoch"] = false, ["max_iters"] = 8L, ["val_interval"] = 4L };
         cfg["default_hooks"] = new ConfigDict();
-        using var runner = _toy.Create(cfg);
+        using var runner = Toy.Create(cfg);
         runner.Train();
         // IterBasedTrainLoop: before_train_epoch once at the start, after_train_epoch once at the end.
         string[] expected =
@@ -69,11 +60,11 @@ public sealed class HookCallOrderTests : IDisposable
     [Fact]
     public void ValThenTest_EachWrappedInRunHooks()
     {
-        var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.EpochBasedConfig(Tmp.Path);
         cfg["test_dataloader"] = cfg["val_dataloader"];
         cfg["test_cfg"] = new ConfigDict();
         cfg["test_evaluator"] = cfg["val_evaluator"];
-        using var runner = _toy.Create(cfg);
+        using var runner = Toy.Create(cfg);
         runner.Val();
         runner.Test();
         string[] expected = ["before_run", .. ValPass("val"), "after_run", "before_run", .. ValPass("test"), "after_run"];
@@ -84,19 +75,19 @@ public sealed class HookCallOrderTests : IDisposable
     public void CustomValLoop_FromLoopsRegistry_TypeNamedTestLoop_Builds()
     {
         // LOOP-06: val_cfg.type names a plugin's loop; test_cfg.type='TestLoop' is MMEngine's spelling of the default.
-        var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.EpochBasedConfig(Tmp.Path);
         cfg["val_cfg"] = new ConfigDict { ["type"] = "ToyValLoop", ["passes"] = 2L };
         cfg["test_dataloader"] = cfg["val_dataloader"];
         cfg["test_cfg"] = new ConfigDict { ["type"] = "TestLoop" };
         cfg["test_evaluator"] = cfg["val_evaluator"];
-        using var runner = _toy.Create(cfg);
+        using var runner = Toy.Create(cfg);
         runner.Val();
         runner.Test();
         string[] expected = ["before_run", .. ValPass("val"), .. ValPass("val"), "after_run", "before_run", .. ValPass("test"), "after_run"];
         Assert.Equal(expected, ToyRunner.Recorder(runner).Calls.Select(c => c.Stage));
 
         cfg["val_cfg"] = new ConfigDict { ["type"] = "ToyValLop" };
-        using var bad = _toy.Create(cfg);
+        using var bad = Toy.Create(cfg);
         var e = Assert.Throws<KilnException>(() => bad.Val());
         Assert.Contains("val_cfg.type: 'ToyValLop' is not in the toy::loop registry. Did you mean 'ToyValLoop'", e.Message);
     }

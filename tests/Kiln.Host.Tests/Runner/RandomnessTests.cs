@@ -7,23 +7,19 @@ using TorchSharp;
 namespace Kiln.Tests.Runner;
 
 /// <summary>SEED-01, RUN-07: randomness.seed drives .NET randomness too; deterministic=True sets libtorch's switches.</summary>
-public sealed class RandomnessTests : IDisposable
+public sealed class RandomnessTests : ToyRunnerTest
 {
-    private readonly TempDir _tmp = new();
-    private readonly ToyRunner _toy = new();
-
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
         LibTorchContext.SetDeterministicAlgorithms(false);
-        _toy.Dispose();
-        _tmp.Dispose();
+        base.Dispose(disposing);
     }
 
     private Kiln.Runner Create(ConfigDict randomness, string dir = "run")
     {
-        var cfg = ToyRunner.EpochBasedConfig(Path.Combine(_tmp.Path, dir));
+        var cfg = ToyRunner.EpochBasedConfig(Path.Combine(Tmp.Path, dir));
         cfg["randomness"] = randomness;
-        return _toy.Create(cfg);
+        return Toy.Create(cfg);
     }
 
     [Fact]

@@ -7,17 +7,8 @@ using TorchSharp;
 namespace Kiln.Tests.Runner;
 
 /// <summary>RUN-01, RUN-02: the Runner built from ready objects (the tutorial's shape) trains as the same config does.</summary>
-public sealed class RunnerFromObjectsTests : IDisposable
+public sealed class RunnerFromObjectsTests : ToyRunnerTest
 {
-    private readonly TempDir _tmp = new();
-    private readonly ToyRunner _toy = new();
-
-    public void Dispose()
-    {
-        _toy.Dispose();
-        _tmp.Dispose();
-    }
-
     private static ConfigDict Cfg(params (string Key, object? Value)[] items) => new(items.Select(i => new KeyValuePair<string, object?>(i.Key, i.Value)));
 
     [Fact]
@@ -25,7 +16,7 @@ public sealed class RunnerFromObjectsTests : IDisposable
     {
         float[] fromConfig;
         string[] configLog;
-        using (var runner = _toy.Create(ToyRunner.EpochBasedConfig(Path.Combine(_tmp.Path, "cfg"))))
+        using (var runner = Toy.Create(ToyRunner.EpochBasedConfig(Path.Combine(Tmp.Path, "cfg"))))
         {
             runner.Train();
             fromConfig = runner.Model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
@@ -37,9 +28,9 @@ public sealed class RunnerFromObjectsTests : IDisposable
         var train = new DataLoader(new ToyDataset(), new DefaultSampler(new ToyDataset(), shuffle: true, seed: 0), batchSize: 3);
         var val = new DataLoader(new ToyDataset(), new DefaultSampler(new ToyDataset(), shuffle: false), batchSize: 3);
         var recorder = new RecordingHook();
-        using var fromObjects = Kiln.Runner.Create(_toy.Services,
+        using var fromObjects = Kiln.Runner.Create(Toy.Services,
             model: model,
-            workDir: Path.Combine(_tmp.Path, "objects"),
+            workDir: Path.Combine(Tmp.Path, "objects"),
             trainDataloader: train,
             optimWrapper: Cfg(("optimizer", Cfg(("type", "SGD"), ("lr", 0.1)))),
             trainCfg: Cfg(("by_epoch", true), ("max_epochs", 2L), ("val_interval", 1L)),

@@ -9,20 +9,11 @@ namespace Kiln.Tests.Runner;
 /// The optimizer wrapper through the Runner (OPT-02, OPT-06, OPT-10..12, RUN-09): configs with paramwise settings,
 /// gradient clipping, and every optimizer resuming exactly from a checkpoint.
 /// </summary>
-public sealed class RunnerOptimTests : IDisposable
+public sealed class RunnerOptimTests : ToyRunnerTest
 {
-    private readonly TempDir _tmp = new();
-    private readonly ToyRunner _toy = new();
-
-    public void Dispose()
-    {
-        _toy.Dispose();
-        _tmp.Dispose();
-    }
-
     private ConfigDict Cfg(string dir, string optimizer, long checkpointInterval)
     {
-        var cfg = ToyRunner.IterBasedConfig(Path.Combine(_tmp.Path, dir));
+        var cfg = ToyRunner.IterBasedConfig(Path.Combine(Tmp.Path, dir));
         ((ConfigDict)((ConfigDict)cfg["default_hooks"]!)["checkpoint"]!)["interval"] = checkpointInterval;
         // PyTorch's Rprop has no weight decay.
         var (decay, biasDecay) = optimizer == "Rprop" ? ("", "") : (", weight_decay=0.001", ", bias_decay_mult=0.0");
@@ -41,7 +32,7 @@ public sealed class RunnerOptimTests : IDisposable
     [Fact]
     public void Train_ParamwiseAndClipGrad_GroupsAndGradNormLogged()
     {
-        using var runner = _toy.Create(Cfg("clip", "SGD", 12));
+        using var runner = Toy.Create(Cfg("clip", "SGD", 12));
         runner.Train();
 
         var wrapper = (OptimWrapper)runner.OptimWrapper!;
@@ -66,13 +57,13 @@ public sealed class RunnerOptimTests : IDisposable
     public void Resume_EveryOptimizer_MatchesStraightRun(string optimizer)
     {
         float[] straight;
-        using (var runner = _toy.Create(Cfg("straight", optimizer, 12)))
+        using (var runner = Toy.Create(Cfg("straight", optimizer, 12)))
         {
             runner.Train();
             straight = Weights(runner);
         }
 
-        using (var first = _toy.Create(Cfg("split", optimizer, 6)))
+        using (var first = Toy.Create(Cfg("split", optimizer, 6)))
         {
             ((ConfigDict)first.Cfg["train_cfg"]!)["max_iters"] = 6L;
             first.Train();
@@ -80,7 +71,7 @@ public sealed class RunnerOptimTests : IDisposable
 
         var resumedCfg = Cfg("split", optimizer, 6);
         resumedCfg["resume"] = true;
-        using var resumed = _toy.Create(resumedCfg);
+        using var resumed = Toy.Create(resumedCfg);
         resumed.Train();
         Assert.Equal(straight, Weights(resumed));
     }
@@ -89,9 +80,9 @@ public sealed class RunnerOptimTests : IDisposable
     [Fact]
     public void Train_DictOfConfigsWithoutConstructor_IsClearError()
     {
-        var cfg = ToyRunner.IterBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.IterBasedConfig(Tmp.Path);
         cfg["optim_wrapper"] = new ConfigDict { ["linear1"] = new ConfigDict { ["optimizer"] = new ConfigDict { ["type"] = "SGD", ["lr"] = 0.1 } } };
-        using var runner = _toy.Create(cfg);
+        using var runner = Toy.Create(cfg);
         var e = Assert.Throws<KilnException>(() => runner.Train());
         Assert.Contains("MultiOptimWrapperConstructor", e.Message);
     }

@@ -5,23 +5,14 @@ using Kiln.TestKit.Toy;
 namespace Kiln.Tests.Runner;
 
 /// <summary>RUN-18 runner_type: a plugin replaces the Runner through the RUNNERS registry; the host builds it with DI.</summary>
-public sealed class RunnerTypeTests : IDisposable
+public sealed class RunnerTypeTests : ToyRunnerTest
 {
-    private readonly TempDir _tmp = new();
-    private readonly ToyRunner _toy = new();
-
-    public void Dispose()
-    {
-        _toy.Dispose();
-        _tmp.Dispose();
-    }
-
     [Fact]
     public void RunnerType_PluginRunner_BuiltWithServicesAndTrains()
     {
-        var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.EpochBasedConfig(Tmp.Path);
         cfg["runner_type"] = "ToyCustomRunner"; // unscoped: found in default_scope 'toy'
-        using var runner = _toy.Create(cfg);
+        using var runner = Toy.Create(cfg);
         var custom = Assert.IsType<ToyCustomRunner>(runner);
         Assert.NotNull(custom.Loggers);
         runner.Train();
@@ -39,24 +30,24 @@ public sealed class RunnerTypeTests : IDisposable
     [Fact]
     public void RunnerType_ScopedNameAndPlainRunner_Resolve()
     {
-        var cfg = ToyRunner.EpochBasedConfig(Path.Combine(_tmp.Path, "a"));
+        var cfg = ToyRunner.EpochBasedConfig(Path.Combine(Tmp.Path, "a"));
         cfg["default_scope"] = "mmengine";
         cfg["model"] = new ConfigDict { ["type"] = "toy.ToyModel" };
         cfg.Remove("custom_hooks");
         cfg["runner_type"] = "toy.ToyCustomRunner";
-        using (var runner = _toy.Create(cfg)) Assert.IsType<ToyCustomRunner>(runner);
+        using (var runner = Toy.Create(cfg)) Assert.IsType<ToyCustomRunner>(runner);
 
-        var plain = ToyRunner.EpochBasedConfig(Path.Combine(_tmp.Path, "b"));
+        var plain = ToyRunner.EpochBasedConfig(Path.Combine(Tmp.Path, "b"));
         plain["runner_type"] = "Runner";
-        using (var runner = _toy.Create(plain)) Assert.Equal(typeof(Kiln.Runner), runner.GetType());
+        using (var runner = Toy.Create(plain)) Assert.Equal(typeof(Kiln.Runner), runner.GetType());
     }
 
     [Fact]
     public void RunnerType_Unknown_SuggestsClosest()
     {
-        var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.EpochBasedConfig(Tmp.Path);
         cfg["runner_type"] = "ToyCustomRuner";
-        var e = Assert.Throws<KilnException>(() => _toy.Create(cfg));
+        var e = Assert.Throws<KilnException>(() => Toy.Create(cfg));
         Assert.Contains("runner_type.type: 'ToyCustomRuner' is not in the toy::runner registry", e.Message);
         Assert.Contains("Did you mean 'ToyCustomRunner'", e.Message);
     }
@@ -64,9 +55,9 @@ public sealed class RunnerTypeTests : IDisposable
     [Fact]
     public void RunnerType_NotARunner_SaysWhy()
     {
-        var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.EpochBasedConfig(Tmp.Path);
         cfg["runner_type"] = 3L;
-        var e = Assert.Throws<KilnException>(() => _toy.Create(cfg));
+        var e = Assert.Throws<KilnException>(() => Toy.Create(cfg));
         Assert.Contains("runner_type = 3 must be the registered name of a Runner class", e.Message);
     }
 }

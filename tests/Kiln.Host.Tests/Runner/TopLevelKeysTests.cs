@@ -5,35 +5,26 @@ using Kiln.TestKit.Toy;
 namespace Kiln.Tests.Runner;
 
 /// <summary>RUN-01/RUN-02: unknown top-level keys: typos and MMCV 1.x keys are named; config variables are kept.</summary>
-public sealed class TopLevelKeysTests : IDisposable
+public sealed class TopLevelKeysTests : ToyRunnerTest
 {
-    private readonly TempDir _tmp = new();
-    private readonly ToyRunner _toy = new();
-
-    public void Dispose()
-    {
-        _toy.Dispose();
-        _tmp.Dispose();
-    }
-
     [Theory]
     [InlineData("default_hook", "did you mean 'default_hooks'?")]
     [InlineData("work_dirs", "did you mean 'work_dir'?")]
     [InlineData("val_evaluater", "did you mean 'val_evaluator'?")]
     public void Typo_OfARunnerKey_IsNamed(string key, string expected)
     {
-        var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.EpochBasedConfig(Tmp.Path);
         cfg[key] = new ConfigDict();
-        var e = Assert.Throws<KilnException>(() => _toy.Create(cfg));
+        var e = Assert.Throws<KilnException>(() => Toy.Create(cfg));
         Assert.Contains($"'{key}' is not a key the Runner reads; {expected}", e.Message);
     }
 
     [Fact]
     public void MmcvKey_WithoutReplacement_NamesTheReplacement()
     {
-        var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.EpochBasedConfig(Tmp.Path);
         cfg["lr_config"] = new ConfigDict { ["policy"] = "step", ["step"] = new List<object?> { 8L, 11L } };
-        var e = Assert.Throws<KilnException>(() => _toy.Create(cfg));
+        var e = Assert.Throws<KilnException>(() => Toy.Create(cfg));
         Assert.Contains("'lr_config' is an MMCV 1.x config key", e.Message);
         Assert.Contains("Use 'param_scheduler' instead", e.Message);
     }
@@ -41,9 +32,9 @@ public sealed class TopLevelKeysTests : IDisposable
     [Fact]
     public void MmcvKey_NextToItsReplacement_IsToleratedAndLogged()
     {
-        var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.EpochBasedConfig(Tmp.Path);
         cfg["log_config"] = new ConfigDict { ["interval"] = 50L };
-        using var runner = _toy.Create(cfg);
+        using var runner = Toy.Create(cfg);
         var log = File.ReadAllText(Directory.GetFiles(runner.LogDir, "*.log").Single());
         Assert.Contains("Config key 'log_config' (MMCV 1.x) is ignored; 'default_hooks' is used.", log);
     }
@@ -51,11 +42,11 @@ public sealed class TopLevelKeysTests : IDisposable
     [Fact]
     public void ConfigVariables_AreKept_AsInMMEngine()
     {
-        var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.EpochBasedConfig(Tmp.Path);
         cfg["data_root"] = "data/toy/";
         cfg["train_pipeline"] = new List<object?> { new ConfigDict { ["type"] = "LoadImageFromFile" } };
         cfg["max_epochs"] = 2L;
-        using var runner = _toy.Create(cfg);
+        using var runner = Toy.Create(cfg);
         Assert.Equal("data/toy/", runner.Cfg["data_root"]);
     }
 
@@ -63,9 +54,9 @@ public sealed class TopLevelKeysTests : IDisposable
     public void TopLevelDataPreprocessor_GoesToTheModel()
     {
         // MMEngine: model.setdefault('data_preprocessor', data_preprocessor)
-        var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.EpochBasedConfig(Tmp.Path);
         cfg["data_preprocessor"] = new ConfigDict { ["type"] = "NoSuchPreprocessor" };
-        var e = Assert.Throws<KilnException>(() => _toy.Create(cfg));
+        var e = Assert.Throws<KilnException>(() => Toy.Create(cfg));
         Assert.Contains("data_preprocessor", e.Message);
         Assert.StartsWith("model", e.Message);
     }

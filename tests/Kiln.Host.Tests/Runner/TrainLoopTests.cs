@@ -9,23 +9,14 @@ namespace Kiln.Tests.Runner;
 /// The train loops' counters and call order, as MMEngine's test_runner.py test_train checks them
 /// (LOOP-01, LOOP-02, LOOP-03, RUN-03; mmengine-internals §4.2 "Runner").
 /// </summary>
-public sealed class TrainLoopTests : IDisposable
+public sealed class TrainLoopTests : ToyRunnerTest
 {
-    private readonly TempDir _tmp = new();
-    private readonly ToyRunner _toy = new();
-
-    public void Dispose()
-    {
-        _toy.Dispose();
-        _tmp.Dispose();
-    }
-
     [Fact]
     public void EpochBased_ThreeEpochsValBeginTwo_CountersAndValEpochsMatchMMEngine()
     {
-        var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.EpochBasedConfig(Tmp.Path);
         cfg["train_cfg"] = new ConfigDict { ["by_epoch"] = true, ["max_epochs"] = 3L, ["val_begin"] = 2L, ["val_interval"] = 1L };
-        using var runner = _toy.Create(cfg);
+        using var runner = Toy.Create(cfg);
         runner.Train();
         var hook = ToyRunner.Recorder(runner);
 
@@ -43,7 +34,7 @@ public sealed class TrainLoopTests : IDisposable
     [Fact]
     public void IterBased_TwelveItersValEveryFour_OneEpochAndValAtFourEightTwelve()
     {
-        using var runner = _toy.Create(ToyRunner.IterBasedConfig(_tmp.Path));
+        using var runner = Toy.Create(ToyRunner.IterBasedConfig(Tmp.Path));
         runner.Train();
         var hook = ToyRunner.Recorder(runner);
 
@@ -52,8 +43,8 @@ public sealed class TrainLoopTests : IDisposable
         Assert.Equal([4, 8, 12], hook.At("after_val_epoch").Select(c => c.Iter));
         Assert.Equal(12, runner.Iter);
         Assert.Single(hook.At("after_train_epoch"));
-        Assert.True(File.Exists(Path.Combine(_tmp.Path, "iter_12.pth")));
-        string log = File.ReadAllText(Directory.GetFiles(_tmp.Path, "*.log", SearchOption.AllDirectories).Single());
+        Assert.True(File.Exists(Path.Combine(Tmp.Path, "iter_12.pth")));
+        string log = File.ReadAllText(Directory.GetFiles(Tmp.Path, "*.log", SearchOption.AllDirectories).Single());
         Assert.Contains("Iter(train) [ 1/12]  lr: 1.0000e-01  eta: ", log);
         Assert.Contains("Iter(train) [12/12]", log);
     }
@@ -61,12 +52,12 @@ public sealed class TrainLoopTests : IDisposable
     [Fact]
     public void IterBased_DynamicIntervals_ValAtFiveTenTwelve()
     {
-        var cfg = ToyRunner.IterBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.IterBasedConfig(Tmp.Path);
         var trainCfg = (ConfigDict)cfg["train_cfg"]!;
         trainCfg["val_interval"] = 5L;
         trainCfg["val_begin"] = 1L;
         trainCfg["dynamic_intervals"] = new List<object?> { new object?[] { 11L, 2L } };
-        using var runner = _toy.Create(cfg);
+        using var runner = Toy.Create(cfg);
         runner.Train();
         Assert.Equal([5, 10, 12], ToyRunner.Recorder(runner).At("after_val_epoch").Select(c => c.Iter));
     }
@@ -74,13 +65,13 @@ public sealed class TrainLoopTests : IDisposable
     [Fact]
     public void EpochBased_DynamicIntervals_SwitchAtMilestone()
     {
-        var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.EpochBasedConfig(Tmp.Path);
         cfg["train_cfg"] = new ConfigDict
         {
             ["by_epoch"] = true, ["max_epochs"] = 6L, ["val_interval"] = 3L,
             ["dynamic_intervals"] = new List<object?> { new object?[] { 4L, 1L } },
         };
-        using var runner = _toy.Create(cfg);
+        using var runner = Toy.Create(cfg);
         runner.Train();
         Assert.Equal([3, 4, 5, 6], ToyRunner.Recorder(runner).At("after_val_epoch").Select(c => c.Epoch));
     }
@@ -91,19 +82,19 @@ public sealed class TrainLoopTests : IDisposable
         // RUN-09: 12 iterations straight vs 6, then resume from iter_6.pth (4 batches per epoch: mid-epoch 2).
         ConfigDict Cfg(string dir, long checkpointInterval)
         {
-            var cfg = ToyRunner.IterBasedConfig(Path.Combine(_tmp.Path, dir));
+            var cfg = ToyRunner.IterBasedConfig(Path.Combine(Tmp.Path, dir));
             ((ConfigDict)((ConfigDict)cfg["default_hooks"]!)["checkpoint"]!)["interval"] = checkpointInterval;
             return cfg;
         }
         float[] Weights(Kiln.Runner r) => r.Model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
 
         float[] straight;
-        using (var runner = _toy.Create(Cfg("straight", 12)))
+        using (var runner = Toy.Create(Cfg("straight", 12)))
         {
             runner.Train();
             straight = Weights(runner);
         }
-        using (var first = _toy.Create(Cfg("split", 6)))
+        using (var first = Toy.Create(Cfg("split", 6)))
         {
             var trainCfg = (ConfigDict)first.Cfg["train_cfg"]!;
             trainCfg["max_iters"] = 6L;
@@ -111,7 +102,7 @@ public sealed class TrainLoopTests : IDisposable
         }
         var resumedCfg = Cfg("split", 6);
         resumedCfg["resume"] = true;
-        using var resumed = _toy.Create(resumedCfg);
+        using var resumed = Toy.Create(resumedCfg);
         resumed.Train();
         var hook = ToyRunner.Recorder(resumed);
         Assert.Equal(Enumerable.Range(6, 6), hook.At("before_train_iter").Select(c => c.Iter));
@@ -121,9 +112,9 @@ public sealed class TrainLoopTests : IDisposable
     [Fact]
     public void TrainCfg_TypeAndByEpoch_IsMMEnginesError()
     {
-        var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.EpochBasedConfig(Tmp.Path);
         cfg["train_cfg"] = new ConfigDict { ["type"] = "EpochBasedTrainLoop", ["by_epoch"] = true, ["max_epochs"] = 1L };
-        using var runner = _toy.Create(cfg);
+        using var runner = Toy.Create(cfg);
         var e = Assert.Throws<KilnException>(() => runner.Train());
         Assert.Contains("either 'type' or 'by_epoch'", e.Message);
     }
@@ -131,9 +122,9 @@ public sealed class TrainLoopTests : IDisposable
     [Fact]
     public void TrainCfg_UnknownKey_NamesItAndSuggests()
     {
-        var cfg = ToyRunner.EpochBasedConfig(_tmp.Path);
+        var cfg = ToyRunner.EpochBasedConfig(Tmp.Path);
         cfg["train_cfg"] = new ConfigDict { ["by_epoch"] = true, ["max_epoch"] = 1L };
-        using var runner = _toy.Create(cfg);
+        using var runner = Toy.Create(cfg);
         var e = Assert.Throws<KilnException>(() => runner.Train());
         Assert.Contains("train_cfg", e.Message);
         Assert.Contains("'max_epoch' (did you mean 'max_epochs'?)", e.Message);
@@ -145,9 +136,9 @@ public sealed class TrainLoopTests : IDisposable
         // RUN-07, SEED-01: one seed drives weight init and the sampler's shuffle.
         float[] Train(long seed, string dir)
         {
-            var cfg = ToyRunner.EpochBasedConfig(Path.Combine(_tmp.Path, dir));
+            var cfg = ToyRunner.EpochBasedConfig(Path.Combine(Tmp.Path, dir));
             cfg["randomness"] = new ConfigDict { ["seed"] = seed };
-            using var runner = _toy.Create(cfg);
+            using var runner = Toy.Create(cfg);
             runner.Train();
             return runner.Model.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
         }
