@@ -67,11 +67,12 @@ public sealed class LoggerHook(int interval = 10, bool ignoreLast = true, int in
     /// <summary>One JSON line per tag, with <c>step</c>, appended to both of LocalVisBackend's files.</summary>
     private static void WriteScalars(IRunnerContext runner, Dictionary<string, object> tag, int step)
     {
+        if ((runner as IHostRunnerContext)?.ScalarSaveFile is not { } scalarFile) return;
         var line = new Dictionary<string, object>(tag) { ["step"] = step };
         string json = JsonSerializer.Serialize(line, ScalarJson.Options);
         string dir = Path.Combine(runner.LogDir, "vis_data");
         Directory.CreateDirectory(dir);
-        foreach (var file in new[] { "scalars.json", runner.Timestamp + ".json" })
+        foreach (var file in new[] { scalarFile, runner.Timestamp + ".json" })
             File.AppendAllText(Path.Combine(dir, file), json + "\n");
     }
 

@@ -9,7 +9,6 @@ public partial class Runner
     /// <summary>Top-level keys whose features are not built yet; a config that sets them gets a clear error rather than being silently ignored.</summary>
     private static readonly (string Key, string Issue)[] NotBuiltKeys =
     [
-        ("visualizer", "visualizer backends arrive with issue 7"),
         ("model_wrapper_cfg", "model wrappers arrive with issue 14"),
         ("compile", "compile arrives with issue 12"),
     ];

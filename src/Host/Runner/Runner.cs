@@ -28,6 +28,7 @@ public partial class Runner : IHostRunnerContext, IDisposable
     private readonly IDisposable _logFile;
     private readonly string? _defaultScope;
     private readonly RandomnessSettings _randomness;
+    private readonly VisualizerSettings _visualizer;
     private TrainLoop? _trainLoop;
     private ValLoop? _valLoop;
     private ValLoop? _testLoop;
@@ -46,6 +47,8 @@ public partial class Runner : IHostRunnerContext, IDisposable
     public string ExperimentName { get; }
 
     public int Seed => _randomness.Seed;
+
+    string? IHostRunnerContext.ScalarSaveFile => _visualizer.ScalarSaveFile;
 
     /// <summary>Always 1: Kiln trains in one process until distributed training arrives (issue 14).</summary>
     public int WorldSize => 1;
@@ -158,7 +161,8 @@ public partial class Runner : IHostRunnerContext, IDisposable
         EnvSettings.From(cfg.Get("env_cfg")).Apply(Logger, _randomness.Deterministic);
         LogEnvironment(randomnessApplied);
 
-        // 6. log processor (the message hub exists already)
+        // 6. visualizer (scalars to LocalVisBackend), log processor (the message hub exists already)
+        _visualizer = VisualizerSettings.From(cfg.Get("visualizer"));
         LogProcessor = cfg.Get("log_processor") is ConfigDict lp
             ? Build<LogProcessor>(Registries.LogProcessors, WithDefaultType(lp, nameof(Logging.LogProcessor)), "log_processor")
             : new LogProcessor();
