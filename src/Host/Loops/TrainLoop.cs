@@ -10,17 +10,16 @@ namespace Kiln.Loops;
 /// <c>dynamic_intervals</c>, and the one training iteration. A custom loop subclasses this and is built through the
 /// LOOPS registry with <c>train_cfg=dict(type='MyLoop', ...)</c>; it receives <c>runner</c> and <c>dataloader</c>.
 /// </summary>
-public abstract class TrainLoop
+public abstract class TrainLoop : BaseLoop
 {
     private readonly int[] _milestones;
     private readonly int[] _intervals;
 
     /// <param name="dynamicIntervals">(milestone, interval) pairs: from that epoch (iteration) on, validate every interval.</param>
     protected TrainLoop(Runner runner, DataLoader dataloader, int valBegin, int valInterval, IReadOnlyList<IReadOnlyList<int>>? dynamicIntervals)
+        : base(runner, dataloader)
     {
         if (valInterval <= 0) throw new KilnException($"train_cfg.val_interval must be a positive integer, got {valInterval}.");
-        Runner = runner;
-        Dataloader = dataloader;
         ValBegin = valBegin;
         ValInterval = valInterval;
         var pairs = dynamicIntervals ?? [];
@@ -34,9 +33,6 @@ public abstract class TrainLoop
         _intervals = [valInterval, .. pairs.Select(p => p[1])];
     }
 
-    protected Runner Runner { get; }
-
-    public DataLoader Dataloader { get; }
 
     public abstract int MaxEpochs { get; }
 

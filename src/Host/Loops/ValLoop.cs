@@ -13,9 +13,8 @@ namespace Kiln.Loops;
 /// <c>test_cfg.type</c>; it receives <c>runner</c>, <c>dataloader</c> and <c>evaluator</c> like MMEngine's loops.
 /// </summary>
 [Register(Registries.Loops)]
-public class ValLoop
+public class ValLoop : BaseLoop
 {
-    private readonly Runner _runner;
 
     public ValLoop(Runner runner, DataLoader dataloader, Evaluator evaluator)
         : this(runner, dataloader, evaluator, "val")
@@ -24,15 +23,12 @@ public class ValLoop
 
     /// <summary>For <see cref="TestLoop"/> and custom loops: <paramref name="mode"/> ('val' or 'test') picks the hook stages.</summary>
     protected ValLoop(Runner runner, DataLoader dataloader, Evaluator evaluator, string mode)
+        : base(runner, dataloader)
     {
         if (mode is not ("val" or "test")) throw new ArgumentException($"mode must be 'val' or 'test', not '{mode}'.", nameof(mode));
-        _runner = runner;
-        Dataloader = dataloader;
         Evaluator = evaluator;
         Mode = mode;
     }
-
-    public DataLoader Dataloader { get; }
 
     public Evaluator Evaluator { get; }
 
@@ -41,11 +37,11 @@ public class ValLoop
     /// <summary>Order: Before{Mode} → Before{Mode}Epoch → per batch (Before/After{Mode}Iter) → After{Mode}Epoch(metrics) → After{Mode}.</summary>
     public virtual IReadOnlyDictionary<string, double> Run()
     {
-        var hooks = _runner.HookList;
+        var hooks = Runner.HookList;
         bool val = Mode == "val";
-        hooks.Call(h => { if (val) h.BeforeVal(_runner); else h.BeforeTest(_runner); });
-        hooks.Call(h => { if (val) h.BeforeValEpoch(_runner); else h.BeforeTestEpoch(_runner); });
-        _runner.Model.eval();
+        hooks.Call(h => { if (val) h.BeforeVal(Runner); else h.BeforeTest(Runner); });
+        hooks.Call(h => { if (val) h.BeforeValEpoch(Runner); else h.BeforeTestEpoch(Runner); });
+        Runner.Model.eval();
         Evaluator.DatasetMeta = Dataloader.Dataset.MetaInfo;
         using (var batches = Dataloader.GetEnumerator())
         using (torch.no_grad())
@@ -56,17 +52,17 @@ public class ValLoop
                 if (!batches.MoveNext()) break;
                 var batch = batches.Current;
                 var args = new BatchArgs(index, batch);
-                hooks.Call(h => { if (val) h.BeforeValIter(_runner, args); else h.BeforeTestIter(_runner, args); });
-                var outputs = val ? _runner.Model.ValStep(batch) : _runner.Model.TestStep(batch);
+                hooks.Call(h => { if (val) h.BeforeValIter(Runner, args); else h.BeforeTestIter(Runner, args); });
+                var outputs = val ? Runner.Model.ValStep(batch) : Runner.Model.TestStep(batch);
                 Evaluator.Process(outputs, batch);
                 var after = new EvalIterArgs(index, batch, outputs);
-                hooks.Call(h => { if (val) h.AfterValIter(_runner, after); else h.AfterTestIter(_runner, after); });
+                hooks.Call(h => { if (val) h.AfterValIter(Runner, after); else h.AfterTestIter(Runner, after); });
             }
         }
         var metrics = Evaluator.Evaluate(Dataloader.Dataset.Count);
         var metricArgs = new MetricsArgs(metrics);
-        hooks.Call(h => { if (val) h.AfterValEpoch(_runner, metricArgs); else h.AfterTestEpoch(_runner, metricArgs); });
-        hooks.Call(h => { if (val) h.AfterVal(_runner); else h.AfterTest(_runner); });
+        hooks.Call(h => { if (val) h.AfterValEpoch(Runner, metricArgs); else h.AfterTestEpoch(Runner, metricArgs); });
+        hooks.Call(h => { if (val) h.AfterVal(Runner); else h.AfterTest(Runner); });
         return metrics;
     }
 }
