@@ -1,6 +1,9 @@
 using Kiln.Checkpoints;
 using Kiln.Config;
+using Kiln.Hosting;
 using Kiln.Optim;
+using Kiln.Registry;
+using Microsoft.Extensions.DependencyInjection;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -247,5 +250,28 @@ public class AmpOptimWrapperTests
             _ => new AmpOptimWrapper(optimizer, useFsdp: true),
         });
         Assert.Contains(message, e.Message);
+    }
+
+    // OPT-03 (AE-RUN-05): built from the OPTIM_WRAPPERS registry with MMEngine's keys.
+    [Fact]
+    public void Registry_BuildsAmpOptimWrapperFromMMEngineKeys()
+    {
+        using var services = new ServiceCollection().AddLogging().AddKiln(o => o.LoadPluginFolders = false).BuildServiceProvider();
+        var builder = services.GetRequiredService<IComponentBuilder>();
+        var (_, optimizer) = Make();
+        var args = new Dictionary<string, object?> { ["optimizer"] = optimizer };
+        var wrapper = builder.Build<AmpOptimWrapper>(Registries.OptimWrappers, new ConfigDict
+        {
+            ["type"] = "AmpOptimWrapper", ["dtype"] = "bfloat16", ["accumulative_counts"] = 2L,
+            ["loss_scale"] = new ConfigDict { ["init_scale"] = 512.0, ["growth_interval"] = 100L },
+        }, args, "optim_wrapper");
+        Assert.Equal(ScalarType.BFloat16, wrapper.CastDtype);
+        Assert.Equal(2, wrapper.AccumulativeCounts);
+        Assert.Equal(100, wrapper.LossScaler.GrowthInterval);
+
+        var dynamic = builder.Build<AmpOptimWrapper>(Registries.OptimWrappers,
+            new ConfigDict { ["type"] = "AmpOptimWrapper", ["loss_scale"] = "dynamic" }, args, "optim_wrapper");
+        Assert.Null(dynamic.CastDtype);
+        Assert.Equal(2000, dynamic.LossScaler.GrowthInterval);
     }
 }
