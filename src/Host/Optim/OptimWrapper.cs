@@ -64,7 +64,7 @@ public class OptimWrapper : IManagedOptimWrapper
     public int AccumulativeCounts { get; }
 
     /// <summary>Backward passes so far (MMEngine's <c>_inner_count</c>).</summary>
-    public int InnerCount { get; private set; }
+    public int InnerCount { get; protected set; }
 
     /// <summary>Total iterations of training, or -1 when unknown (<c>_max_counts</c>).</summary>
     public int MaxCounts { get; private set; } = -1;
@@ -116,7 +116,16 @@ public class OptimWrapper : IManagedOptimWrapper
     /// <summary>Clips the gradients when <c>clip_grad</c> is set, then steps the optimizer.</summary>
     public virtual void Step()
     {
-        if (_clip is not null) ClipGradients();
+        if (HasClipGrad) ClipGradients();
+        OptimizerStep();
+    }
+
+    /// <summary>Whether <c>clip_grad</c> is set.</summary>
+    protected bool HasClipGrad => _clip is not null;
+
+    /// <summary><c>optimizer.step()</c> (with the Adadelta step count below).</summary>
+    protected void OptimizerStep()
+    {
         if (Optimizer is Adadelta) CountAdadeltaSteps();
         Optimizer.step();
     }
@@ -157,7 +166,8 @@ public class OptimWrapper : IManagedOptimWrapper
         return loss / divisor;
     }
 
-    private void ClipGradients()
+    /// <summary>MMEngine's <c>_clip_grad</c>: clips as <c>clip_grad</c> says (which must be set).</summary>
+    protected void ClipGradients()
     {
         // optimizer_wrapper.py _clip_grad: the parameters of every group that require and have a gradient.
         var parameters = ParamGroups().SelectMany(g => g.Parameters).Where(p => p.requires_grad && p.grad is not null).ToList();
