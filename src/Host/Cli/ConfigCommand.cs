@@ -17,7 +17,7 @@ internal static class ConfigCommand
 
     public static Command Create(Option<string[]> plugins, Option<bool> debug, TextWriter output, TextWriter error)
     {
-        var command = new Command("config", "Inspect config files: the merged result, and where each value came from.");
+        var command = new Command("config", "Inspect config files: the merged result, where each value came from, and whether every type and key builds.");
         command.Subcommands.Add(CreateDump(plugins, debug, output, error));
         command.Subcommands.Add(CreateExplain(plugins, debug, output, error));
         command.Subcommands.Add(ConfigValidateCommand.Create(plugins, debug, output, error));
