@@ -178,6 +178,7 @@ public partial class Runner : IHostRunnerContext, IDisposable
 
         // 8. hooks
         RegisterHooks(cfg.Get("default_hooks") as ConfigDict, cfg.Get("custom_hooks"));
+        Logger.LogInformation("Hooks will be executed in the following order:\n{HooksInfo}", HookList.GetHooksInfo());
 
         // 9. config dump
         if (configPath is not null)

@@ -92,3 +92,30 @@ public sealed class HookCallOrderTests : ToyRunnerTest
         Assert.Contains("val_cfg.type: 'ToyValLop' is not in the toy::loop registry. Did you mean 'ToyValLoop'", e.Message);
     }
 }
+
+/// <summary>RUN-12: MMEngine's get_hooks_info block, logged when the Runner is built (test_get_hooks_info).</summary>
+public sealed class HooksInfoTests : ToyRunnerTest
+{
+    [Fact]
+    public void DefaultHooks_AfterTrainIterBlock_IsMMEnginesExactText()
+    {
+        var cfg = ToyRunner.EpochBasedConfig(Tmp.Path);
+        cfg.Remove("custom_hooks");
+        using var runner = Toy.Create(cfg);
+        string info = runner.HookList.GetHooksInfo();
+        const string expected =
+            "after_train_iter:\n" +
+            "(VERY_HIGH   ) RuntimeInfoHook                    \n" +
+            "(NORMAL      ) IterTimerHook                      \n" +
+            "(BELOW_NORMAL) LoggerHook                         \n" +
+            "(LOW         ) ParamSchedulerHook                 \n" +
+            "(VERY_LOW    ) CheckpointHook                     \n" +
+            " -------------------- ";
+        Assert.Contains(expected, info);
+        Assert.StartsWith("before_run:\n(VERY_HIGH   ) RuntimeInfoHook", info);
+        // DistSamplerSeedHook acts only before each train epoch.
+        Assert.Equal(1, info.Split('\n').Count(l => l.Contains("DistSamplerSeedHook", StringComparison.Ordinal)));
+        var log = File.ReadAllText(Directory.GetFiles(runner.LogDir, "*.log").Single());
+        Assert.Contains("Hooks will be executed in the following order:\nbefore_run:", log);
+    }
+}
