@@ -35,5 +35,6 @@ internal sealed class FakeRunnerContext : IRunnerContext
     public IOptimWrapper? OptimWrapper => null;
     public void SaveCheckpoint(string directory, string fileName, bool saveOptimizer = true, bool saveParamScheduler = true, bool byEpoch = true) =>
         throw new NotSupportedException();
-    public void RequestStop() { }
+    public bool StopRequested { get; private set; }
+    public void RequestStop() => StopRequested = true;
 }
