@@ -52,6 +52,15 @@ public sealed class DumpResults : BaseMetric
         return new Dictionary<string, double>();
     }
 
+    /// <summary>Reads a file written by <see cref="DumpResults"/> back: the list of per-sample dicts (<see cref="PyDict"/>).</summary>
+    public static IReadOnlyList<object?> Load(string path)
+    {
+        if (!File.Exists(path)) throw new KilnException($"cannot read dumped results {path}: the file does not exist.");
+        using var stream = File.OpenRead(path);
+        var value = new PickleReader(stream, path, _ => throw new KilnException($"{path} holds tensors; DumpResults files hold plain values only.")).Read();
+        return value as List<object?> ?? throw new KilnException($"{path} does not hold a list of results (it holds {value?.GetType().Name ?? "None"}).");
+    }
+
     /// <summary>A copy of a sample value made of numbers, strings, bools, arrays, lists and dicts only.</summary>
     private static object? Plain(object? value, string key) => value switch
     {
