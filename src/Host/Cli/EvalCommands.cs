@@ -1,0 +1,113 @@
+using System.CommandLine;
+using Kiln.Config;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using KilnConfig = Kiln.Config.Config;
+
+namespace Kiln.Cli;
+
+/// <summary>
+/// <c>kiln test CONFIG CHECKPOINT [--out FILE]</c> and <c>kiln val CONFIG CHECKPOINT</c>, as MMEngine's
+/// <c>tools/test.py</c>: the config's <c>load_from</c> becomes CHECKPOINT (with <c>resume=False</c>), the work
+/// directory follows <c>kiln train</c>'s rules, and the runner's test (or val) loop runs once; its LoggerHook logs
+/// the <c>Epoch(test) [N/N]    metric: value</c> line. <c>--out</c> appends a <c>DumpResults</c> metric to the
+/// test evaluator, as MMEngine-ecosystem test.py scripts do.
+/// </summary>
+internal static class EvalCommands
+{
+    /// <summary><c>kiln test</c> (RUN-04, LOOP-05, EVAL-05).</summary>
+    public static Command CreateTest(Option<string[]> plugins, Option<bool> debug, TextWriter output, TextWriter error)
+    {
+        var outFile = new Option<string?>("--out")
+        {
+            Description = "Dump every test sample's predictions to FILE (a .pkl/.pickle pickle of a list of dicts, MMEngine's DumpResults).",
+            HelpName = "FILE",
+        };
+        return Create("test", "Test a checkpoint on the config's test_dataloader with its test_evaluator.", outFile, plugins, debug, output, error);
+    }
+
+    /// <summary><c>kiln val</c> (RUN-04, LOOP-04).</summary>
+    public static Command CreateVal(Option<string[]> plugins, Option<bool> debug, TextWriter output, TextWriter error)
+        => Create("val", "Validate a checkpoint on the config's val_dataloader with its val_evaluator.", null, plugins, debug, output, error);
+
+    private static Command Create(string mode, string description, Option<string?>? outFile, Option<string[]> plugins, Option<bool> debug, TextWriter output, TextWriter error)
+    {
+        var configArg = new Argument<string>("config") { Description = "The config file (.py, .json, .yaml).", HelpName = "CONFIG" };
+        var checkpointArg = new Argument<string>("checkpoint") { Description = "The checkpoint whose weights are evaluated (load_from).", HelpName = "CHECKPOINT" };
+        var workDir = new Option<string?>("--work-dir") { Description = "Where logs go (overrides the config's work_dir).", HelpName = "DIR" };
+        var cfgOptions = new Option<string[]>("--cfg-options")
+        {
+            Description = "Override config keys: key=value pairs, dotted keys for nested dicts (test_dataloader.batch_size=32).",
+            AllowMultipleArgumentsPerToken = true,
+            HelpName = "KEY=VALUE",
+        };
+        var command = new Command(mode, description) { configArg, checkpointArg };
+        command.Options.Add(workDir);
+        command.Options.Add(cfgOptions);
+        if (outFile is not null) command.Options.Add(outFile);
+        command.SetAction(parse =>
+        {
+            string configPath = parse.GetValue(configArg)!;
+            string checkpoint = parse.GetValue(checkpointArg)!;
+            string? dumpPath = outFile is null ? null : parse.GetValue(outFile);
+            return KilnCli.Guard(parse, plugins, debug, output, error, host =>
+            {
+                if (!File.Exists(checkpoint))
+                    throw new KilnException($"checkpoint file '{checkpoint}' does not exist; give the path of a .pth or .safetensors checkpoint, e.g. work_dirs/<config>/epoch_1.pth.");
+                var cfg = TrainCommand.LoadConfig(host.Services, configPath, parse.GetValue(cfgOptions));
+                RequireEvalKeys(cfg, mode);
+                if (dumpPath is not null) AppendDumpResults(cfg.Dict, dumpPath);
+                cfg.Dict["load_from"] = checkpoint;
+                cfg.Dict["resume"] = false;
+                if (parse.GetValue(workDir) is { } dir) cfg.Dict["work_dir"] = dir;
+                else if (cfg.Dict.Get("work_dir") is null)
+                    cfg.Dict["work_dir"] = Path.Combine("work_dirs", Path.GetFileNameWithoutExtension(configPath));
+                using var runner = Runner.FromConfig(cfg.Dict, host.Services, cfg.FileName, cfg.PrettyText);
+                _ = mode == "test" ? runner.Test() : runner.Val();
+                if (dumpPath is not null) runner.Logger.LogInformation("Results has been saved to {Path}.", dumpPath);
+                return 0;
+            });
+        });
+        return command;
+    }
+
+    /// <summary>The config must set <c>{mode}_dataloader</c>, <c>{mode}_cfg</c> and <c>{mode}_evaluator</c>; the error names those missing.</summary>
+    private static void RequireEvalKeys(KilnConfig cfg, string mode)
+    {
+        string[] keys = [$"{mode}_dataloader", $"{mode}_cfg", $"{mode}_evaluator"];
+        var missing = keys.Where(k => cfg.Dict.Get(k) is null).ToList();
+        if (missing.Count > 0)
+            throw new KilnException($"{cfg.FileName ?? "the config"} has no {string.Join(", ", missing)}; kiln {mode} needs {string.Join(", ", keys)} "
+                + $"(e.g. {mode}_dataloader = val_dataloader, {mode}_cfg = dict(), {mode}_evaluator = dict(type='metrics.Accuracy')).");
+    }
+
+    /// <summary>
+    /// As MMEngine-ecosystem test.py: <c>test_evaluator</c> gets a <c>DumpResults(out_file_path=FILE)</c> metric
+    /// (a single metric dict becomes a list; <c>dict(type='Evaluator', metrics=...)</c> gets it in its metrics).
+    /// </summary>
+    private static void AppendDumpResults(ConfigDict cfg, string path)
+    {
+        if (!path.EndsWith(".pkl", StringComparison.OrdinalIgnoreCase) && !path.EndsWith(".pickle", StringComparison.OrdinalIgnoreCase))
+            throw new KilnException($"--out {path}: the dump file must be a pkl file (ending in .pkl or .pickle), as in MMEngine's test.py.");
+        var dump = new ConfigDict { ["type"] = "DumpResults", ["out_file_path"] = path };
+        switch (cfg.Get("test_evaluator"))
+        {
+            case ConfigDict { Type: "Evaluator" } evaluator:
+                var metrics = evaluator.Get("metrics") switch
+                {
+                    List<object?> list => new List<object?>(list),
+                    { } one => [one],
+                    null => [],
+                };
+                metrics.Add(dump);
+                cfg["test_evaluator"] = new ConfigDict(evaluator) { ["metrics"] = metrics };
+                break;
+            case List<object?> list:
+                cfg["test_evaluator"] = new List<object?>(list) { dump };
+                break;
+            case { } one:
+                cfg["test_evaluator"] = new List<object?> { one, dump };
+                break;
+        }
+    }
+}
