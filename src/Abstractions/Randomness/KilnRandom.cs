@@ -2,8 +2,8 @@ namespace Kiln.Randomness;
 
 /// <summary>
 /// The .NET side of MMEngine's <c>set_random_seed</c>: where Python seeds <c>random</c> and <c>numpy.random</c>, Kiln
-/// seeds this. Samplers, transforms and datasets draw .NET random numbers from <see cref="Current"/> (or a stream of
-/// their own from <see cref="ForStream"/>), never from <see cref="Random.Shared"/>, so one <c>randomness.seed</c>
+/// seeds this. Samplers, transforms and datasets draw .NET random numbers from <see cref="Current"/>, never from
+/// <see cref="Random.Shared"/>, so one <c>randomness.seed</c>
 /// repeats a whole run. Data-loading workers get MMEngine's <c>worker_init_fn</c> seed from
 /// <see cref="WorkerSeed"/>.
 /// </summary>
@@ -41,9 +41,6 @@ public static class KilnRandom
             return entry.Random;
         }
     }
-
-    /// <summary>An independent generator for one named consumer (a worker, a transform), repeatable from the seed.</summary>
-    public static Random ForStream(int stream) => new(unchecked(_seed * 1_000_003 + stream));
 
     /// <summary>
     /// MMEngine's <c>worker_init_fn</c>: <c>num_workers * rank + worker_id + seed</c>.

@@ -45,7 +45,7 @@ internal static class ConfigCommand
             Description = "Write each result to DIR/<config path relative to the working directory, with the format's extension> instead of stdout.",
             HelpName = "DIR",
         };
-        var cfgOptions = CfgOptions();
+        var cfgOptions = CliOptions.CfgOptions();
         var command = new Command("dump", "Print the merged config, as MMEngine's Config.fromfile(...) resolves it.") { configs };
         command.Options.Add(format);
         command.Options.Add(outDir);
@@ -95,9 +95,9 @@ internal static class ConfigCommand
     /// <summary><c>kiln config explain CONFIG KEY.PATH [--cfg-options k=v ...]</c>.</summary>
     internal static Command CreateExplain(Option<string[]> plugins, Option<bool> debug, TextWriter output, TextWriter error)
     {
-        var config = new Argument<string>("config") { Description = "The config file (.py, .json, .yaml).", HelpName = "CONFIG" };
+        var config = CliOptions.Config();
         var key = new Argument<string>("key") { Description = "A dotted key: model.backbone.depth, train_pipeline.0.type.", HelpName = "KEY.PATH" };
-        var cfgOptions = CfgOptions();
+        var cfgOptions = CliOptions.CfgOptions();
         var command = new Command("explain",
             "Show where a config value came from: file and line, the bases it overrode, or the --cfg-options entry.") { config, key };
         command.Options.Add(cfgOptions);
@@ -110,13 +110,6 @@ internal static class ConfigCommand
         }));
         return command;
     }
-
-    private static Option<string[]> CfgOptions() => new("--cfg-options")
-    {
-        Description = "Override config keys: key=value pairs, dotted keys for nested dicts (optim_wrapper.optimizer.lr=0.1).",
-        AllowMultipleArgumentsPerToken = true,
-        HelpName = "KEY=VALUE",
-    };
 
     /// <summary>Reads a config (plugin configs resolve <c>scope::path</c> bases) and applies <c>--cfg-options</c>; warnings go to stderr.</summary>
     internal static KilnConfig Load(IServiceProvider services, string path, string[]? cfgOptions, bool trackProvenance, TextWriter error)

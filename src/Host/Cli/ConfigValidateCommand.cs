@@ -14,13 +14,8 @@ public static class ConfigValidateCommand
 {
     public static Command Create(Option<string[]> plugins, Option<bool> debug, TextWriter output, TextWriter error)
     {
-        var configArg = new Argument<string>("config") { Description = "The config file (.py, .json, .yaml).", HelpName = "CONFIG" };
-        var cfgOptions = new Option<string[]>("--cfg-options")
-        {
-            Description = "Override config keys before checking: key=value pairs, dotted keys for nested dicts.",
-            AllowMultipleArgumentsPerToken = true,
-            HelpName = "KEY=VALUE",
-        };
+        var configArg = CliOptions.Config();
+        var cfgOptions = CliOptions.CfgOptions();
         var command = new Command("validate",
             "Check a config against the registries and constructor signatures without building anything; report every problem with its key path (exit 1 if any).")
         {

@@ -32,15 +32,10 @@ internal static class EvalCommands
 
     private static Command Create(string mode, string description, Option<string?>? outFile, Option<string[]> plugins, Option<bool> debug, TextWriter output, TextWriter error)
     {
-        var configArg = new Argument<string>("config") { Description = "The config file (.py, .json, .yaml).", HelpName = "CONFIG" };
+        var configArg = CliOptions.Config();
         var checkpointArg = new Argument<string>("checkpoint") { Description = "The checkpoint whose weights are evaluated (load_from).", HelpName = "CHECKPOINT" };
         var workDir = new Option<string?>("--work-dir") { Description = "Where logs go (overrides the config's work_dir).", HelpName = "DIR" };
-        var cfgOptions = new Option<string[]>("--cfg-options")
-        {
-            Description = "Override config keys: key=value pairs, dotted keys for nested dicts (test_dataloader.batch_size=32).",
-            AllowMultipleArgumentsPerToken = true,
-            HelpName = "KEY=VALUE",
-        };
+        var cfgOptions = CliOptions.CfgOptions("test_dataloader.batch_size=32");
         var command = new Command(mode, description) { configArg, checkpointArg };
         command.Options.Add(workDir);
         command.Options.Add(cfgOptions);
@@ -59,9 +54,7 @@ internal static class EvalCommands
                 if (dumpPath is not null) AppendDumpResults(cfg.Dict, dumpPath);
                 cfg.Dict["load_from"] = checkpoint;
                 cfg.Dict["resume"] = false;
-                if (parse.GetValue(workDir) is { } dir) cfg.Dict["work_dir"] = dir;
-                else if (cfg.Dict.Get("work_dir") is null)
-                    cfg.Dict["work_dir"] = Path.Combine("work_dirs", Path.GetFileNameWithoutExtension(configPath));
+                CliOptions.ApplyWorkDir(cfg.Dict, parse.GetValue(workDir), configPath);
                 using var runner = Runner.FromConfig(cfg.Dict, host.Services, cfg.FileName, cfg.PrettyText);
                 _ = mode == "test" ? runner.Test() : runner.Val();
                 if (dumpPath is not null) runner.Logger.LogInformation("Results has been saved to {Path}.", dumpPath);

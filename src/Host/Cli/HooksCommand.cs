@@ -17,13 +17,8 @@ internal static class HooksCommand
 {
     public static Command Create(Option<string[]> plugins, Option<bool> debug, TextWriter output, TextWriter error)
     {
-        var configArg = new Argument<string>("config") { Description = "The config file (.py, .json, .yaml).", HelpName = "CONFIG" };
-        var cfgOptions = new Option<string[]>("--cfg-options")
-        {
-            Description = "Override config keys: key=value pairs, dotted keys for nested dicts.",
-            AllowMultipleArgumentsPerToken = true,
-            HelpName = "KEY=VALUE",
-        };
+        var configArg = CliOptions.Config();
+        var cfgOptions = CliOptions.CfgOptions();
         var command = new Command("hooks", "Print the hooks a config registers, in call order per stage (MMEngine's hook-info block), without training.") { configArg };
         command.Options.Add(cfgOptions);
         command.SetAction(parse => KilnCli.Guard(parse, plugins, debug, output, error, host =>

@@ -24,16 +24,11 @@ internal static class ScheduleCommand
 {
     public static Command Create(Option<string[]> plugins, Option<bool> debug, TextWriter output, TextWriter error)
     {
-        var configArg = new Argument<string>("config") { Description = "The config file (.py, .json, .yaml).", HelpName = "CONFIG" };
+        var configArg = CliOptions.Config();
         var itersPerEpoch = new Option<int?>("--iters-per-epoch") { Description = "Iterations per epoch (default: the train dataloader's length).", HelpName = "N" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {\"lr\": [...], \"momentum\": [...], \"weight_decay\": [...]}." };
         var outPng = new Option<string?>("--out") { Description = "Also draw the schedule into a PNG file.", HelpName = "FILE.png" };
-        var cfgOptions = new Option<string[]>("--cfg-options")
-        {
-            Description = "Override config keys: key=value pairs, dotted keys for nested dicts.",
-            AllowMultipleArgumentsPerToken = true,
-            HelpName = "KEY=VALUE",
-        };
+        var cfgOptions = CliOptions.CfgOptions();
         var command = new Command("schedule", "Print the learning rate, momentum and weight decay a config's schedulers give at every training iteration.") { configArg };
         command.Options.Add(itersPerEpoch);
         command.Options.Add(json);

@@ -16,14 +16,9 @@ internal static class TrainCommand
 {
     public static Command Create(Option<string[]> plugins, Option<bool> debug, TextWriter output, TextWriter error)
     {
-        var configArg = new Argument<string>("config") { Description = "The config file (.py, .json, .yaml).", HelpName = "CONFIG" };
+        var configArg = CliOptions.Config();
         var workDir = new Option<string?>("--work-dir") { Description = "Where logs and checkpoints go (overrides the config's work_dir).", HelpName = "DIR" };
-        var cfgOptions = new Option<string[]>("--cfg-options")
-        {
-            Description = "Override config keys: key=value pairs, dotted keys for nested dicts (optim_wrapper.optimizer.lr=0.1).",
-            AllowMultipleArgumentsPerToken = true,
-            HelpName = "KEY=VALUE",
-        };
+        var cfgOptions = CliOptions.CfgOptions("optim_wrapper.optimizer.lr=0.1");
         var resume = new Option<string?>("--resume")
         {
             Description = "Resume training: from CKPT if given, else from the latest checkpoint in the work directory.",
@@ -40,9 +35,7 @@ internal static class TrainCommand
             return KilnCli.Guard(parse, plugins, debug, output, error, host =>
             {
                 var cfg = LoadConfig(host.Services, configPath, parse.GetValue(cfgOptions));
-                if (parse.GetValue(workDir) is { } dir) cfg.Dict["work_dir"] = dir;
-                else if (cfg.Dict.Get("work_dir") is null)
-                    cfg.Dict["work_dir"] = Path.Combine("work_dirs", Path.GetFileNameWithoutExtension(configPath));
+                CliOptions.ApplyWorkDir(cfg.Dict, parse.GetValue(workDir), configPath);
                 if (parse.GetResult(resume) is not null)
                 {
                     cfg.Dict["resume"] = true;

@@ -92,13 +92,7 @@ internal static class Autocast
 
     private static Exports? Load()
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return null;
-        _ = torch.get_num_threads(); // make TorchSharp load libtorch first, so the name below finds that copy
-        string name = OperatingSystem.IsMacOS() ? "libtorch_cpu.dylib" : "libtorch_cpu.so";
-        if (!NativeLibrary.TryLoad(name, typeof(torch).Assembly, null, out var lib) && !NativeLibrary.TryLoad(name, out lib))
-            return null;
-        T? Fn<T>(string symbol) where T : Delegate =>
-            NativeLibrary.TryGetExport(lib, symbol, out var p) ? Marshal.GetDelegateForFunctionPointer<T>(p) : null;
+        static T? Fn<T>(string symbol) where T : Delegate => Interop.LibTorchExports.Get<T>(symbol);
         var setEnabled = Fn<SetEnabledFn>(SetEnabledSymbol);
         var isEnabled = Fn<IsEnabledFn>(IsEnabledSymbol);
         var setDtype = Fn<SetDtypeFn>(SetDtypeSymbol);

@@ -1,0 +1,29 @@
+using System.CommandLine;
+
+namespace Kiln.Cli;
+
+/// <summary>The arguments and options several <c>kiln</c> commands share, spelled and described once.</summary>
+internal static class CliOptions
+{
+    /// <summary>The CONFIG argument: a config file.</summary>
+    public static Argument<string> Config() =>
+        new("config") { Description = "The config file (.py, .json, .yaml).", HelpName = "CONFIG" };
+
+    /// <summary><c>--cfg-options KEY=VALUE ...</c> with MMEngine's grammar; <paramref name="example"/> is shown in the help.</summary>
+    public static Option<string[]> CfgOptions(string example = "optim_wrapper.optimizer.lr=0.1") => new("--cfg-options")
+    {
+        Description = $"Override config keys: key=value pairs, dotted keys for nested dicts ({example}).",
+        AllowMultipleArgumentsPerToken = true,
+        HelpName = "KEY=VALUE",
+    };
+
+    /// <summary>
+    /// MMEngine's tools/train.py and test.py work directory: <paramref name="workDir"/> (<c>--work-dir</c>), else the
+    /// config's <c>work_dir</c>, else <c>work_dirs/&lt;config name&gt;</c>.
+    /// </summary>
+    public static void ApplyWorkDir(Config.ConfigDict cfg, string? workDir, string configPath)
+    {
+        if (workDir is not null) cfg["work_dir"] = workDir;
+        else if (cfg.Get("work_dir") is null) cfg["work_dir"] = Path.Combine("work_dirs", Path.GetFileNameWithoutExtension(configPath));
+    }
+}
