@@ -50,11 +50,11 @@ public partial class Runner : IHostRunnerContext, IDisposable
 
     string? IHostRunnerContext.ScalarSaveFile => _visualizer.ScalarSaveFile;
 
-    /// <summary>Always 1: Kiln trains in one process until distributed training arrives (issue 14).</summary>
-    public int WorldSize => 1;
+    /// <summary>Processes in the run, from <see cref="Distributed.Dist.Current"/> (1 unless a launcher set a group).</summary>
+    public int WorldSize => Distributed.Dist.WorldSize;
 
-    /// <summary>Always 0, the only process of a single-process run.</summary>
-    public int Rank => 0;
+    /// <summary>This process's rank in <see cref="Distributed.Dist.Current"/>.</summary>
+    public int Rank => Distributed.Dist.Rank;
 
     /// <summary>The train dataloader, once <see cref="Train"/> has built it (MMEngine's <c>runner.train_dataloader</c>).</summary>
     public Data.DataLoader? TrainDataloader => _trainLoop?.Dataloader;

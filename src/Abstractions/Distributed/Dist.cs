@@ -1,0 +1,95 @@
+using TorchSharp;
+
+namespace Kiln.Distributed;
+
+/// <summary>
+/// The process group a run belongs to (MMEngine's <c>mmengine.dist</c>): rank, world size and the collectives Kiln
+/// needs. <see cref="Dist.Current"/> is <see cref="SingleProcessGroup"/> unless a launcher (issue 14: MPI) installs
+/// another; samplers, evaluators, hooks and the Runner read it from there.
+/// </summary>
+public interface IProcessGroup
+{
+    /// <summary>This process's rank, 0-based.</summary>
+    int Rank { get; }
+
+    /// <summary>Number of processes.</summary>
+    int WorldSize { get; }
+
+    /// <summary>Rank on this machine.</summary>
+    int LocalRank { get; }
+
+    /// <summary>Processes on this machine.</summary>
+    int LocalWorldSize { get; }
+
+    /// <summary>Blocks until every rank has reached it.</summary>
+    void Barrier();
+
+    /// <summary>Sums <paramref name="tensor"/> over all ranks in place (<c>op='sum'</c>) or averages it (<c>op='mean'</c>).</summary>
+    void AllReduce(torch.Tensor tensor, string op = "sum");
+
+    /// <summary>Overwrites <paramref name="tensor"/> on every rank with rank <paramref name="src"/>'s values.</summary>
+    void Broadcast(torch.Tensor tensor, int src = 0);
+
+    /// <summary>Every rank's <paramref name="tensor"/>, in rank order (shapes must match).</summary>
+    IReadOnlyList<torch.Tensor> AllGather(torch.Tensor tensor);
+
+    /// <summary>Every rank's bytes, in rank order (any lengths): the base of <c>collect_results</c> and object broadcast.</summary>
+    IReadOnlyList<byte[]> AllGatherBytes(byte[] data);
+}
+
+/// <summary>The default group: one process, rank 0, every collective the identity.</summary>
+public sealed class SingleProcessGroup : IProcessGroup
+{
+    public static readonly SingleProcessGroup Instance = new();
+
+    private SingleProcessGroup() { }
+
+    public int Rank => 0;
+
+    public int WorldSize => 1;
+
+    public int LocalRank => 0;
+
+    public int LocalWorldSize => 1;
+
+    public void Barrier() { }
+
+    public void AllReduce(torch.Tensor tensor, string op = "sum")
+    {
+        if (op is not ("sum" or "mean"))
+            throw new ArgumentException($"all_reduce op '{op}' is not supported; use 'sum' or 'mean'.", nameof(op));
+    }
+
+    public void Broadcast(torch.Tensor tensor, int src = 0)
+    {
+        if (src != 0)
+            throw new ArgumentOutOfRangeException(nameof(src), src, "a single-process group has only rank 0.");
+    }
+
+    public IReadOnlyList<torch.Tensor> AllGather(torch.Tensor tensor) => [tensor];
+
+    public IReadOnlyList<byte[]> AllGatherBytes(byte[] data) => [data];
+}
+
+/// <summary>Where the current process group lives (MMEngine's <c>get_dist_info</c>, <c>is_main_process</c>).</summary>
+public static class Dist
+{
+    private static IProcessGroup _current = SingleProcessGroup.Instance;
+
+    /// <summary>The group of this process; <see cref="SingleProcessGroup"/> until a launcher sets another.</summary>
+    public static IProcessGroup Current
+    {
+        get => _current;
+        set => _current = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    public static int Rank => _current.Rank;
+
+    public static int WorldSize => _current.WorldSize;
+
+    /// <summary>Whether this is rank 0 (MMEngine's <c>is_main_process</c>; logs and checkpoints are written there).</summary>
+    public static bool IsMainProcess => _current.Rank == 0;
+
+    /// <summary>Whether more than one process takes part.</summary>
+    public static bool IsDistributed => _current.WorldSize > 1;
+}
