@@ -74,22 +74,43 @@ public sealed class SingleProcessGroup : IProcessGroup
 /// <summary>Where the current process group lives (MMEngine's <c>get_dist_info</c>, <c>is_main_process</c>).</summary>
 public static class Dist
 {
-    private static IProcessGroup _current = SingleProcessGroup.Instance;
+    private static IProcessGroup _process = SingleProcessGroup.Instance;
+    private static readonly AsyncLocal<IProcessGroup?> Scoped = new();
 
-    /// <summary>The group of this process; <see cref="SingleProcessGroup"/> until a launcher sets another.</summary>
+    /// <summary>
+    /// The group of this process; <see cref="SingleProcessGroup"/> until a launcher sets another. A group installed
+    /// with <see cref="Use"/> takes precedence on that async flow.
+    /// </summary>
     public static IProcessGroup Current
     {
-        get => _current;
-        set => _current = value ?? throw new ArgumentNullException(nameof(value));
+        get => Scoped.Value ?? _process;
+        set => _process = value ?? throw new ArgumentNullException(nameof(value));
     }
 
-    public static int Rank => _current.Rank;
+    /// <summary>
+    /// Makes <paramref name="group"/> current for this async flow (and what it starts) until the result is disposed:
+    /// tests and in-process simulations of several ranks use it without touching other threads' view.
+    /// </summary>
+    public static IDisposable Use(IProcessGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        var previous = Scoped.Value;
+        Scoped.Value = group;
+        return new Restore(previous);
+    }
 
-    public static int WorldSize => _current.WorldSize;
+    public static int Rank => Current.Rank;
+
+    public static int WorldSize => Current.WorldSize;
 
     /// <summary>Whether this is rank 0 (MMEngine's <c>is_main_process</c>; logs and checkpoints are written there).</summary>
-    public static bool IsMainProcess => _current.Rank == 0;
+    public static bool IsMainProcess => Current.Rank == 0;
 
     /// <summary>Whether more than one process takes part.</summary>
-    public static bool IsDistributed => _current.WorldSize > 1;
+    public static bool IsDistributed => Current.WorldSize > 1;
+
+    private sealed class Restore(IProcessGroup? previous) : IDisposable
+    {
+        public void Dispose() => Scoped.Value = previous;
+    }
 }

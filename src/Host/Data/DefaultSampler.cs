@@ -14,6 +14,10 @@ namespace Kiln.Data;
 public sealed class DefaultSampler : ISampler
 {
     private readonly int _size;
+    private readonly int _rank;
+    private readonly int _worldSize;
+    private readonly int _numSamples;
+    private readonly int _totalSize;
     private int _epoch;
 
     /// <param name="dataset">The dataset sampled (given by the dataloader builder).</param>
@@ -26,6 +30,18 @@ public sealed class DefaultSampler : ISampler
         Shuffle = shuffle;
         Seed = seed ?? Randomness.KilnRandom.Current.Next();
         RoundUp = roundUp;
+        _rank = Distributed.Dist.Rank;
+        _worldSize = Distributed.Dist.WorldSize;
+        if (roundUp)
+        {
+            _numSamples = (_size + _worldSize - 1) / _worldSize;
+            _totalSize = _numSamples * _worldSize;
+        }
+        else
+        {
+            _numSamples = Math.Max(0, (_size - _rank + _worldSize - 1) / _worldSize);
+            _totalSize = _size;
+        }
     }
 
     public bool Shuffle { get; }
@@ -34,22 +50,33 @@ public sealed class DefaultSampler : ISampler
 
     public bool RoundUp { get; }
 
-    public int Count => _size;
+    /// <summary>Indices this rank yields per epoch (MMEngine's <c>num_samples</c>).</summary>
+    public int Count => _numSamples;
 
     public void SetEpoch(int epoch) => _epoch = epoch;
 
     public IEnumerator<int> GetEnumerator()
     {
+        long[] order;
         if (!Shuffle)
         {
-            for (int i = 0; i < _size; i++) yield return i;
+            order = new long[_size];
+            for (int i = 0; i < _size; i++) order[i] = i;
+        }
+        else
+        {
+            using var generator = new torch.Generator((ulong)(Seed + _epoch));
+            using var perm = torch.randperm(_size, generator: generator);
+            order = perm.data<long>().ToArray();
+        }
+        if (_worldSize == 1)
+        {
+            foreach (var i in order) yield return (int)i;
             yield break;
         }
-        long[] order;
-        using (var generator = new torch.Generator((ulong)(Seed + _epoch)))
-        using (var perm = torch.randperm(_size, generator: generator))
-            order = perm.data<long>().ToArray();
-        foreach (var i in order) yield return (int)i;
+        // MMEngine: indices = (indices * int(total_size / len(indices) + 1))[:total_size]; indices[rank:total_size:world_size]
+        for (int k = _rank; k < _totalSize; k += _worldSize)
+            yield return (int)order[k % _size];
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

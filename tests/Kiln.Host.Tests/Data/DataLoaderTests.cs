@@ -21,6 +21,36 @@ public class DataLoaderTests
         Assert.Equal(Enumerable.Range(0, 100), new DefaultSampler(new Numbers(100), shuffle: false));
     }
 
+    private sealed class FakeGroup(int rank, int worldSize) : Kiln.Distributed.IProcessGroup
+    {
+        public int Rank => rank;
+        public int WorldSize => worldSize;
+        public int LocalRank => rank;
+        public int LocalWorldSize => worldSize;
+        public void Barrier() { }
+        public void AllReduce(torch.Tensor tensor, string op = "sum") => throw new NotSupportedException();
+        public void Broadcast(torch.Tensor tensor, int src = 0) => throw new NotSupportedException();
+        public IReadOnlyList<torch.Tensor> AllGather(torch.Tensor tensor) => throw new NotSupportedException();
+        public IReadOnlyList<byte[]> AllGatherBytes(byte[] data) => throw new NotSupportedException();
+    }
+
+    // DATA-04 / DIST: MMEngine's DefaultSampler shards by rank. 10 samples over 3 ranks with round_up: num_samples 4,
+    // total 12, the order padded from its start ([0..9, 0, 1]) and rank r takes indices[r::3].
+    [Theory]
+    [InlineData(0, true, new[] { 0, 3, 6, 9 })]
+    [InlineData(1, true, new[] { 1, 4, 7, 0 })]
+    [InlineData(2, true, new[] { 2, 5, 8, 1 })]
+    [InlineData(0, false, new[] { 0, 3, 6, 9 })]
+    [InlineData(1, false, new[] { 1, 4, 7 })]
+    [InlineData(2, false, new[] { 2, 5, 8 })]
+    public void DefaultSampler_ShardsByRank_AsMMEngine(int rank, bool roundUp, int[] expected)
+    {
+        using var _ = Kiln.Distributed.Dist.Use(new FakeGroup(rank, 3));
+        var sampler = new DefaultSampler(new Numbers(10), shuffle: false, roundUp: roundUp);
+        Assert.Equal(expected, sampler);
+        Assert.Equal(expected.Length, sampler.Count);
+    }
+
     [Fact]
     public void DefaultSampler_Shuffle_IsTorchRandpermSeededWithSeedPlusEpoch()
     {
