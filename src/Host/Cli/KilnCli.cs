@@ -33,6 +33,7 @@ public static class KilnCli
         root.Subcommands.Add(TrainCommand.Create(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(EvalCommands.CreateTest(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(EvalCommands.CreateVal(pluginsOption, debugOption, output, error));
+        root.Subcommands.Add(EvalCommands.CreateEval(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(PluginsCommand.Create(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(ConfigCommand.Create(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(RegistryCommand.Create(pluginsOption, debugOption, output, error));
