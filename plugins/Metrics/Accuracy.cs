@@ -60,7 +60,7 @@ public sealed class Accuracy : BaseMetric
         foreach (int k in Topk)
             foreach (var thr in Thrs)
             {
-                int correct = results.Cast<double[]>().Count(r => r[0] < k && (thr is null || r[1] > thr.Value));
+                int correct = results.Cast<double[]>().Count(r => r[0] < k && (thr is null || (float)r[1] > (float)thr.Value));
                 string name = $"top{k}";
                 if (Thrs.Count > 1) name += thr is null ? "_no-thr" : "_thr-" + thr.Value.ToString("F2", CultureInfo.InvariantCulture);
                 metrics[name] = 100.0 * correct / results.Count;
