@@ -84,7 +84,8 @@ public sealed class ConfusionMatrix : BaseMetric
         var plot = new ScottPlot.Plot();
         var heatmap = plot.Add.Heatmap(data);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
-        heatmap.Extent = new ScottPlot.CoordinateRect(-0.5, n - 0.5, -0.5, n - 0.5);
+        // ScottPlot's extent names the outer cells' centres (the drawn area is one cell larger): cell (r, c) centred at (c, n-1-r).
+        if (n > 1) heatmap.Extent = new ScottPlot.CoordinateRect(0, n - 1, 0, n - 1);
         plot.Add.ColorBar(heatmap);
         if (includeValues)
             for (int r = 0; r < n; r++)
