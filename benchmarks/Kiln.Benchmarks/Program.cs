@@ -20,6 +20,9 @@ if (args is ["hoststart-child"]) return HostStartBenchmark.Child();
 if (args.Length > 0 && args[0] == "optimwrapper")
     return OptimWrapperBench.Run(args[1..]);
 
+// evalmemory [SAMPLES]: 1,000,000 predictions through an Evaluator, memory every 100k (EvalMemoryBenchmark.cs).
+if (args is ["evalmemory", ..]) return EvalMemoryBenchmark.Run(args[1..]);
+
 const string Usage = """
     usage: dotnet run --project benchmarks/Kiln.Benchmarks -c Release -- MODE [ARG]
       memory [EPOCHS]   memory per epoch of the bundled LeNet-5 run (default 8 epochs)
@@ -27,6 +30,7 @@ const string Usage = """
       config [PASSES]   parse and merge the config corpus, ms per file
       hoststart [PROCESSES]  host start with the bundled plugins to ready
       optimwrapper [ITERATIONS]  UpdateParams against backward/step/zero_grad by hand
+      evalmemory [SAMPLES]  predictions through an Evaluator (default 1,000,000), memory every 100,000
     """;
 string mode = args.Length > 0 ? args[0] : "memory";
 int? arg = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var n) ? n : null;
