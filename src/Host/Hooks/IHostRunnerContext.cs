@@ -7,9 +7,6 @@ internal interface IHostRunnerContext : IRunnerContext
 {
     LogProcessor LogProcessor { get; }
 
-    /// <summary>LocalVisBackend's scalar file name under <c>vis_data</c>, or null when the visualizer has no LocalVisBackend.</summary>
-    string? ScalarSaveFile { get; }
-
     /// <summary>The sampler of the training dataloader, for <see cref="DistSamplerSeedHook"/>.</summary>
     Datasets.ISampler? TrainSampler { get; }
 

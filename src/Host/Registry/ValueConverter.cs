@@ -25,6 +25,7 @@ internal static class ValueConverter
         (typeof(IDataset), Registries.Datasets),
         (typeof(ISampler), Registries.DataSamplers),
         (typeof(torch.nn.Module), Registries.Models),
+        (typeof(Visualization.VisBackend), Registries.VisBackends),
     ];
 
     public static string? RegistryFor(Type type)

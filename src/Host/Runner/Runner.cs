@@ -28,7 +28,6 @@ public partial class Runner : IHostRunnerContext, IDisposable
     private readonly IDisposable _logFile;
     private readonly string? _defaultScope;
     private readonly RandomnessSettings _randomness;
-    private readonly VisualizerSettings _visualizer;
     private TrainLoop? _trainLoop;
     private ValLoop? _valLoop;
     private ValLoop? _testLoop;
@@ -48,7 +47,10 @@ public partial class Runner : IHostRunnerContext, IDisposable
 
     public int Seed => _randomness.Seed;
 
-    string? IHostRunnerContext.ScalarSaveFile => _visualizer.ScalarSaveFile;
+    /// <summary>The run's visualizer (MMEngine's <c>runner.visualizer</c>), also <see cref="Visualization.Visualizer.GetCurrentInstance"/>.</summary>
+    public Visualization.Visualizer Visualizer { get; }
+
+    Visualization.Visualizer? IRunnerContext.Visualizer => Visualizer;
 
     /// <summary>Processes in the run, from <see cref="Distributed.Dist.Current"/> (1 unless a launcher set a group).</summary>
     public int WorldSize => Distributed.Dist.WorldSize;
@@ -161,8 +163,8 @@ public partial class Runner : IHostRunnerContext, IDisposable
         EnvSettings.From(cfg.Get("env_cfg")).Apply(Logger, _randomness.Deterministic);
         LogEnvironment(randomnessApplied);
 
-        // 6. visualizer (scalars to LocalVisBackend), log processor (the message hub exists already)
-        _visualizer = VisualizerSettings.From(cfg.Get("visualizer"));
+        // 6. visualizer (its backends get the config now and the LoggerHook's scalars later), log processor
+        Visualizer = BuildVisualizer(cfg.Get("visualizer"));
         LogProcessor = cfg.Get("log_processor") is ConfigDict lp
             ? Build<LogProcessor>(Registries.LogProcessors, WithDefaultType(lp, nameof(Logging.LogProcessor)), "log_processor")
             : new LogProcessor();
@@ -244,6 +246,7 @@ public partial class Runner : IHostRunnerContext, IDisposable
     {
         if (!disposing) return;
         _logFile.Dispose();
+        Visualizer.Dispose();
         Model.Dispose();
     }
 }
