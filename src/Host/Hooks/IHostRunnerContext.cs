@@ -21,4 +21,7 @@ internal interface IHostRunnerContext : IRunnerContext
     /// iteration go into <c>meta</c> instead of the ones <paramref name="byEpoch"/> implies (best checkpoints).
     /// </summary>
     void SaveCheckpoint(string directory, string fileName, bool saveOptimizer, bool saveParamScheduler, bool byEpoch, (int Epoch, int Iter) meta);
+
+    /// <summary>Builds a component from a registry in the Runner's default scope (EMAHook's <c>ema_type</c>).</summary>
+    T Build<T>(string registry, Config.ConfigDict cfg, string keyPath, IReadOnlyDictionary<string, object?>? defaultArgs = null) where T : class;
 }

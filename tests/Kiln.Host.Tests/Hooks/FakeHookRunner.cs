@@ -32,7 +32,8 @@ internal sealed class FakeHookRunner(string workDir) : IHostRunnerContext
     public IMessageHub MessageHub => Hub;
     public List<string> Logs { get; } = [];
     public ILogger Logger => new ListLogger(Logs);
-    public BaseModel Model => throw new NotSupportedException();
+    public BaseModel? TestModel { get; set; }
+    public BaseModel Model => TestModel ?? throw new NotSupportedException("set TestModel");
     public IOptimWrapper? OptimWrapper => null;
     public LogProcessor LogProcessor { get; } = new();
     public string? ScalarSaveFile => null;
@@ -56,6 +57,9 @@ internal sealed class FakeHookRunner(string workDir) : IHostRunnerContext
     }
 
     public void RequestStop() { }
+
+    public T Build<T>(string registry, ConfigDict cfg, string keyPath, IReadOnlyDictionary<string, object?>? defaultArgs = null) where T : class =>
+        throw new NotSupportedException("the fake runner builds nothing");
 
     private sealed class ListLogger(List<string> lines) : ILogger
     {
