@@ -12,4 +12,13 @@ internal interface IHostRunnerContext : IRunnerContext
 
     /// <summary>The parameter schedulers, once training has built them (empty before), for <see cref="ParamSchedulerHook"/>.</summary>
     IReadOnlyList<Optim.Schedulers.ParamScheduler> ParamSchedulers { get; }
+
+    /// <summary>
+    /// <see cref="IRunnerContext.SaveCheckpoint"/> with MMEngine's <c>meta</c> argument: <paramref name="meta"/>'s epoch and
+    /// iteration go into <c>meta</c> instead of the ones <paramref name="byEpoch"/> implies (best checkpoints).
+    /// </summary>
+    void SaveCheckpoint(string directory, string fileName, bool saveOptimizer, bool saveParamScheduler, bool byEpoch, (int Epoch, int Iter) meta);
+
+    /// <summary>Builds a component from a registry in the Runner's default scope (EMAHook's <c>ema_type</c>).</summary>
+    T Build<T>(string registry, Config.ConfigDict cfg, string keyPath, IReadOnlyDictionary<string, object?>? defaultArgs = null) where T : class;
 }

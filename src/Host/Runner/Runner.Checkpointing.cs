@@ -18,13 +18,19 @@ public partial class Runner
     /// (PyTorch's optimizer state_dict layout) and <c>param_schedulers</c>; then the BeforeSaveCheckpoint hooks;
     /// then an atomic write. Everything in it loads in Python with <c>torch.load</c>.
     /// </summary>
-    public void SaveCheckpoint(string directory, string fileName, bool saveOptimizer = true, bool saveParamScheduler = true, bool byEpoch = true)
+    public void SaveCheckpoint(string directory, string fileName, bool saveOptimizer = true, bool saveParamScheduler = true, bool byEpoch = true) =>
+        SaveCheckpoint(directory, fileName, saveOptimizer, saveParamScheduler, byEpoch ? (Epoch + 1, Iter) : (Epoch, Iter + 1));
+
+    void IHostRunnerContext.SaveCheckpoint(string directory, string fileName, bool saveOptimizer, bool saveParamScheduler, bool byEpoch, (int Epoch, int Iter) meta) =>
+        SaveCheckpoint(directory, fileName, saveOptimizer, saveParamScheduler, meta);
+
+    private void SaveCheckpoint(string directory, string fileName, bool saveOptimizer, bool saveParamScheduler, (int Epoch, int Iter) progress)
     {
         using var scope = torch.NewDisposeScope();
         var meta = new PyDict
         {
-            ["epoch"] = (long)(byEpoch ? Epoch + 1 : Epoch),
-            ["iter"] = (long)(byEpoch ? Iter : Iter + 1),
+            ["epoch"] = (long)progress.Epoch,
+            ["iter"] = (long)progress.Iter,
             ["cfg"] = ConfigText,
             ["seed"] = (long)Seed,
             ["experiment_name"] = ExperimentName,
@@ -47,7 +53,6 @@ public partial class Runner
         Directory.CreateDirectory(directory);
         string path = Path.Combine(directory, fileName);
         CheckpointFile.Save(path, checkpoint);
-        Logger.LogInformation("Saving checkpoint at {Count} {Unit}", byEpoch ? Epoch + 1 : Iter + 1, byEpoch ? "epochs" : "iterations");
     }
 
     /// <summary>

@@ -220,6 +220,9 @@ public partial class Runner : IHostRunnerContext, IDisposable
         return ((IComponentBuilder)_builder).Build<T>(registry, cfg, defaultArgs, keyPath);
     }
 
+    T IHostRunnerContext.Build<T>(string registry, ConfigDict cfg, string keyPath, IReadOnlyDictionary<string, object?>? defaultArgs) where T : class =>
+        Build<T>(registry, cfg, keyPath, defaultArgs);
+
     /// <summary>MMEngine: a top-level <c>data_preprocessor</c> is the model's unless the model dict sets its own.</summary>
     private static ConfigDict WithDataPreprocessor(ConfigDict model, object? dataPreprocessor)
     {
