@@ -208,6 +208,9 @@ public class BaseDataset : IAnnotatedDataset
         }
     }
 
+    /// <summary>Adds a meta key unless one is set already (how <see cref="LoadDataList"/> merges what it finds, like the file's <c>metainfo</c>).</summary>
+    protected void AddMetaInfo(string key, object? value) => _metainfo.TryAdd(key, value);
+
     /// <summary>MMEngine's <c>prepare_data</c>: the data info through the pipeline.</summary>
     protected virtual Dictionary<string, object?>? PrepareData(int index) => Pipeline.Transform(GetDataInfo(index));
 
