@@ -38,8 +38,9 @@ public sealed class IterBasedTrainLoop : TrainLoop
         var hooks = Runner.HookList;
         hooks.Call(h => h.BeforeTrain(Runner));
         hooks.Call(h => h.BeforeTrainEpoch(Runner));
-        int passes = Iter / Dataloader.Count;
-        int skip = Iter % Dataloader.Count;
+        // An InfiniteSampler's stream never ends, so a resumed run skips all consumed batches of its one pass.
+        int passes = Dataloader.IsInfinite ? 0 : Iter / Dataloader.Count;
+        int skip = Dataloader.IsInfinite ? Iter : Iter % Dataloader.Count;
         var batches = StartPass(passes, skip);
         try
         {
