@@ -92,6 +92,50 @@ public static class CheckpointFile
         }
     }
 
+    /// <summary>
+    /// Checks that a checkpoint is complete and readable: for a zip checkpoint every record's CRC-32 matches its
+    /// header, then the whole value loads (tensors are freed again). Returns <see langword="null"/> when it is
+    /// intact, else why not.
+    /// </summary>
+    public static string? Verify(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full)) return "the file does not exist";
+        try
+        {
+            using (var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20))
+            {
+                if (DetectFormat(stream, full) == CheckpointFormat.PyTorch)
+                {
+                    using var archive = new System.IO.Compression.ZipArchive(stream, System.IO.Compression.ZipArchiveMode.Read, leaveOpen: true);
+                    var buffer = new byte[1 << 20];
+                    foreach (var entry in archive.Entries)
+                    {
+                        using var data = entry.Open();
+                        uint crc = 0;
+                        long total = 0;
+                        int read;
+                        while ((read = data.Read(buffer)) > 0)
+                        {
+                            crc = Crc32.Append(crc, buffer.AsSpan(0, read));
+                            total += read;
+                        }
+
+                        if (total != entry.Length || crc != entry.Crc32)
+                            return $"record '{entry.FullName}' is damaged (CRC-32 or length does not match its header)";
+                    }
+                }
+            }
+
+            CheckpointValue.DisposeTensors(Load(full));
+            return null;
+        }
+        catch (Exception e) when (e is KilnException or IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return e.Message;
+        }
+    }
+
     /// <summary>Reads the <c>__metadata__</c> strings of a safetensors file (empty when it has none).</summary>
     public static IReadOnlyDictionary<string, string> LoadSafetensorsMetadata(string path)
     {
