@@ -9,8 +9,7 @@ namespace Kiln.Checkpoints;
 /// (<c>fsync</c>), then renamed over <c>path</c>. A crash or an error at any moment leaves either the previous file
 /// or the new complete one, never a torn file, and no temporary file after an error. (MMEngine writes the target in
 /// place, checkpoint.py <c>save_checkpoint</c>, so a crash mid-write there corrupts the checkpoint.)
-/// The folder itself is not fsynced after the rename, so a power cut right after a save may still show the
-/// previous file.
+/// The folder is fsynced after the rename (Linux, macOS), so the new name survives a power cut as well.
 /// </remarks>
 public static class CheckpointFile
 {
@@ -54,6 +53,7 @@ public static class CheckpointFile
             }
 
             File.Move(temp, full, overwrite: true);
+            IO.AtomicFile.SyncDirectory(folder);
         }
         catch (Exception e)
         {
