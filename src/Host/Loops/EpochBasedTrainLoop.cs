@@ -6,7 +6,8 @@ namespace Kiln.Loops;
 
 /// <summary>
 /// MMEngine's <c>EpochBasedTrainLoop</c> (runner/loops.py): <see cref="MaxEpochs"/> passes over the dataloader,
-/// validating every <c>val_interval</c> epochs from <c>val_begin</c> and after the last one.
+/// validating every <c>val_interval</c> epochs from <c>val_begin</c> and after the last one. Resumed from a
+/// checkpoint saved mid-epoch, it continues that epoch at the first batch not yet trained on.
 /// </summary>
 [Register(Registries.Loops)]
 public sealed class EpochBasedTrainLoop : TrainLoop
@@ -45,9 +46,12 @@ public sealed class EpochBasedTrainLoop : TrainLoop
         var hooks = Runner.HookList;
         hooks.Call(h => h.BeforeTrainEpoch(Runner));
         Runner.Model.train();
-        using (var batches = Dataloader.GetEnumerator())
+        // A run resumed from a checkpoint saved mid-epoch (CheckpointHook by_epoch=False) starts this pass at the
+        // first batch not yet trained on, skipping the consumed ones by sampler index (MMEngine restarts the epoch).
+        int skip = Math.Clamp(Iter - Epoch * Dataloader.Count, 0, Dataloader.Count);
+        using (var batches = Dataloader.Enumerate(skip).GetEnumerator())
         {
-            for (int index = 0; !StopTraining; index++)
+            for (int index = skip; !StopTraining; index++)
             {
                 // One scope per iteration, opened before the batch is fetched: the batch's tensors, the forward
                 // graph and the losses are all freed here; only plain log values leave it.
