@@ -31,9 +31,10 @@ public sealed class EpochBasedTrainLoop : TrainLoop
     {
         var hooks = Runner.HookList;
         hooks.Call(h => h.BeforeTrain(Runner));
-        while (Epoch < MaxEpochs && !StopTraining)
+        while (Epoch < MaxEpochs && !StopTraining && !Interrupted)
         {
             RunEpoch();
+            if (Interrupted) return;
             DecideCurrentValInterval(Epoch + 1);
             if (ShouldValidate(Epoch, MaxEpochs)) Runner.ValLoop!.Run();
         }
@@ -47,7 +48,7 @@ public sealed class EpochBasedTrainLoop : TrainLoop
         Runner.Model.train();
         using (var batches = Dataloader.GetEnumerator())
         {
-            for (int index = 0; !StopTraining; index++)
+            for (int index = 0; !StopTraining && !Interrupted; index++)
             {
                 // One scope per iteration, opened before the batch is fetched: the batch's tensors, the forward
                 // graph and the losses are all freed here; only plain log values leave it.
@@ -56,6 +57,7 @@ public sealed class EpochBasedTrainLoop : TrainLoop
                 RunIter(index, batches.Current);
             }
         }
+        if (Interrupted) return;
         hooks.Call(h => h.AfterTrainEpoch(Runner));
         Epoch++;
     }
