@@ -32,9 +32,10 @@ public sealed class EpochBasedTrainLoop : TrainLoop
     {
         var hooks = Runner.HookList;
         hooks.Call(h => h.BeforeTrain(Runner));
-        while (Epoch < MaxEpochs && !StopTraining)
+        while (Epoch < MaxEpochs && !StopTraining && !Interrupted)
         {
             RunEpoch();
+            if (Interrupted) return;
             DecideCurrentValInterval(Epoch + 1);
             if (ShouldValidate(Epoch, MaxEpochs)) Runner.ValLoop!.Run();
         }
@@ -51,7 +52,7 @@ public sealed class EpochBasedTrainLoop : TrainLoop
         int skip = Math.Clamp(Iter - Epoch * Dataloader.Count, 0, Dataloader.Count);
         using (var batches = Dataloader.Enumerate(skip).GetEnumerator())
         {
-            for (int index = skip; !StopTraining; index++)
+            for (int index = skip; !StopTraining && !Interrupted; index++)
             {
                 // One scope per iteration, opened before the batch is fetched: the batch's tensors, the forward
                 // graph and the losses are all freed here; only plain log values leave it.
@@ -60,6 +61,7 @@ public sealed class EpochBasedTrainLoop : TrainLoop
                 RunIter(index, batches.Current);
             }
         }
+        if (Interrupted) return;
         hooks.Call(h => h.AfterTrainEpoch(Runner));
         Epoch++;
     }

@@ -44,7 +44,7 @@ public sealed class IterBasedTrainLoop : TrainLoop
         var batches = StartPass(passes, skip);
         try
         {
-            while (Iter < MaxIters && !StopTraining)
+            while (Iter < MaxIters && !StopTraining && !Interrupted)
             {
                 Runner.Model.train();
                 using (torch.NewDisposeScope())
@@ -57,6 +57,7 @@ public sealed class IterBasedTrainLoop : TrainLoop
                     }
                     RunIter(Iter, batches.Current);
                 }
+                if (Interrupted) break;
                 DecideCurrentValInterval(Iter + 1);
                 if (ShouldValidate(Iter, MaxIters)) Runner.ValLoop!.Run();
             }
@@ -65,6 +66,7 @@ public sealed class IterBasedTrainLoop : TrainLoop
         {
             batches.Dispose();
         }
+        if (Interrupted) return;
         hooks.Call(h => h.AfterTrainEpoch(Runner));
         hooks.Call(h => h.AfterTrain(Runner));
     }

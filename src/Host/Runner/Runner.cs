@@ -111,6 +111,18 @@ public partial class Runner : IHostRunnerContext, IDisposable
         _ => null,
     } ?? throw new InvalidOperationException($"there is no {mode} dataloader in this run.");
 
+    /// <summary>
+    /// Ends training after the current iteration, mid-epoch, skipping the epoch's end, validation and AfterTrain
+    /// (<c>kiln serve</c>'s graceful stop: its hook saves a checkpoint first, and the job resumes from it).
+    /// </summary>
+    public void Interrupt()
+    {
+        if (_trainLoop is not null) _trainLoop.Interrupted = true;
+    }
+
+    /// <summary>Whether <see cref="Interrupt"/> ended the last <see cref="Train"/> early.</summary>
+    public bool Interrupted => _trainLoop?.Interrupted ?? false;
+
     public void RequestStop()
     {
         _stopRequested = true;
