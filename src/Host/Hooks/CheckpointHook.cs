@@ -77,6 +77,7 @@ public sealed class CheckpointHook : Hook
         runner.SaveCheckpoint(dir, fileName, SaveOptimizer, SaveParamScheduler, ByEpoch);
         string path = Path.Combine(dir, fileName);
         runner.MessageHub.UpdateInfo("last_ckpt", path);
+        if (!Distributed.Dist.IsMainProcess) return; // rank 0 writes and removes checkpoint files
         IO.AtomicFile.WriteAllText(Path.Combine(runner.WorkDir, "last_checkpoint"), path);
 
         _kept.Add(path);

@@ -20,6 +20,8 @@ public partial class Runner
     /// </summary>
     public void SaveCheckpoint(string directory, string fileName, bool saveOptimizer = true, bool saveParamScheduler = true, bool byEpoch = true)
     {
+        // MMEngine's save_checkpoint is master_only: rank 0 writes, the others' weights are the same.
+        if (!Distributed.Dist.IsMainProcess) return;
         using var scope = torch.NewDisposeScope();
         var meta = new PyDict
         {
