@@ -24,7 +24,10 @@ public interface IProcessGroup
     /// <summary>Blocks until every rank has reached it.</summary>
     void Barrier();
 
-    /// <summary>Sums <paramref name="tensor"/> over all ranks in place (<c>op='sum'</c>) or averages it (<c>op='mean'</c>).</summary>
+    /// <summary>
+    /// Sums <paramref name="tensor"/> over all ranks in place (<c>op='sum'</c>), averages it (<c>'mean'</c>), or takes the
+    /// element-wise <c>'max'</c> or <c>'min'</c>.
+    /// </summary>
     void AllReduce(torch.Tensor tensor, string op = "sum");
 
     /// <summary>Overwrites <paramref name="tensor"/> on every rank with rank <paramref name="src"/>'s values.</summary>
@@ -35,6 +38,15 @@ public interface IProcessGroup
 
     /// <summary>Every rank's bytes, in rank order (any lengths): the base of <c>collect_results</c> and object broadcast.</summary>
     IReadOnlyList<byte[]> AllGatherBytes(byte[] data);
+
+    /// <summary>MMEngine's <c>get_backend</c>: the transport's name (<c>"mpi"</c>), or null in one process.</summary>
+    string? Backend => null;
+
+    /// <summary>
+    /// Rank <paramref name="src"/>'s bytes on every rank (MMEngine's <c>broadcast_object_list</c> base). The default
+    /// goes through <see cref="AllGatherBytes"/>; transports override it with a real broadcast.
+    /// </summary>
+    byte[] BroadcastBytes(byte[] data, int src = 0) => AllGatherBytes(data)[src];
 }
 
 /// <summary>The default group: one process, rank 0, every collective the identity.</summary>
@@ -56,8 +68,8 @@ public sealed class SingleProcessGroup : IProcessGroup
 
     public void AllReduce(torch.Tensor tensor, string op = "sum")
     {
-        if (op is not ("sum" or "mean"))
-            throw new ArgumentException($"all_reduce op '{op}' is not supported; use 'sum' or 'mean'.", nameof(op));
+        if (op is not ("sum" or "mean" or "max" or "min"))
+            throw new ArgumentException($"all_reduce op '{op}' is not supported; use 'sum', 'mean', 'max' or 'min'.", nameof(op));
     }
 
     public void Broadcast(torch.Tensor tensor, int src = 0)
@@ -69,6 +81,13 @@ public sealed class SingleProcessGroup : IProcessGroup
     public IReadOnlyList<torch.Tensor> AllGather(torch.Tensor tensor) => [tensor];
 
     public IReadOnlyList<byte[]> AllGatherBytes(byte[] data) => [data];
+
+    public byte[] BroadcastBytes(byte[] data, int src = 0)
+    {
+        if (src != 0)
+            throw new ArgumentOutOfRangeException(nameof(src), src, "a single-process group has only rank 0.");
+        return data;
+    }
 }
 
 /// <summary>Where the current process group lives (MMEngine's <c>get_dist_info</c>, <c>is_main_process</c>).</summary>
@@ -108,6 +127,36 @@ public static class Dist
 
     /// <summary>Whether more than one process takes part.</summary>
     public static bool IsDistributed => Current.WorldSize > 1;
+
+    /// <summary>MMEngine's <c>get_local_rank</c>.</summary>
+    public static int LocalRank => Current.LocalRank;
+
+    /// <summary>MMEngine's <c>get_local_size</c>.</summary>
+    public static int LocalWorldSize => Current.LocalWorldSize;
+
+    /// <summary>MMEngine's <c>get_backend</c>: null in one process.</summary>
+    public static string? Backend => Current.Backend;
+
+    /// <summary>MMEngine's <c>barrier</c>.</summary>
+    public static void Barrier() => Current.Barrier();
+
+    /// <summary>MMEngine's <c>master_only</c>: runs <paramref name="action"/> on rank 0 only.</summary>
+    public static void MasterOnly(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        if (IsMainProcess) action();
+    }
+
+    /// <summary>
+    /// MMEngine's <c>sync_random_seed</c> (SEED-04): a random seed drawn on rank 0 and broadcast, so every rank
+    /// shuffles alike when no seed is configured. In one process, just a random seed.
+    /// </summary>
+    public static int SyncRandomSeed()
+    {
+        int seed = Randomness.KilnRandom.Current.Next();
+        if (!IsDistributed) return seed;
+        return BitConverter.ToInt32(Current.BroadcastBytes(BitConverter.GetBytes(seed), 0));
+    }
 
     private sealed class Restore(IProcessGroup? previous) : IDisposable
     {

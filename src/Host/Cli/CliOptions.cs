@@ -18,6 +18,39 @@ internal static class CliOptions
     };
 
     /// <summary>
+    /// <c>--launcher</c> of MMEngine's tools/train.py (none, pytorch, slurm, mpi); it sets the config's <c>launcher</c>.
+    /// Kiln's transport is MPI: <c>mpirun -np N kiln train CONFIG --launcher mpi</c>.
+    /// </summary>
+    public static Option<string?> Launcher()
+    {
+        var option = new Option<string?>("--launcher")
+        {
+            Description = "Job launcher (sets the config's launcher): none, or mpi under `mpirun -np N` for data-parallel training "
+                + "(pytorch: torchrun's RANK/WORLD_SIZE, over MPI under mpirun; slurm is not built).",
+            HelpName = "LAUNCHER",
+        };
+        option.AcceptOnlyFromAmong(Distributed.Launcher.Valid);
+        return option;
+    }
+
+    /// <summary>
+    /// After a command: with an MPI group, <c>MPI_Finalize</c> on success, or <c>MPI_Abort</c> on failure so the other
+    /// ranks of the job end too rather than wait in a collective. Returns <paramref name="exitCode"/>.
+    /// </summary>
+    public static int EndProcessGroup(int exitCode)
+    {
+        if (Distributed.MpiProcessGroup.Instance is not { } group) return exitCode;
+        if (exitCode != 0)
+        {
+            Console.Error.Flush();
+            Console.Out.Flush();
+            group.Abort(exitCode);
+        }
+        group.Shutdown();
+        return exitCode;
+    }
+
+    /// <summary>
     /// MMEngine's tools/train.py and test.py work directory: <paramref name="workDir"/> (<c>--work-dir</c>), else the
     /// config's <c>work_dir</c>, else <c>work_dirs/&lt;config name&gt;</c>.
     /// </summary>

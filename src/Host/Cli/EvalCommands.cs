@@ -79,12 +79,14 @@ internal static class EvalCommands
         command.Options.Add(workDir);
         command.Options.Add(cfgOptions);
         if (outFile is not null) command.Options.Add(outFile);
+        var launcher = CliOptions.Launcher();
+        command.Options.Add(launcher);
         command.SetAction(parse =>
         {
             string configPath = parse.GetValue(configArg)!;
             string checkpoint = parse.GetValue(checkpointArg)!;
             string? dumpPath = outFile is null ? null : parse.GetValue(outFile);
-            return KilnCli.Guard(parse, plugins, debug, output, error, host =>
+            return CliOptions.EndProcessGroup(KilnCli.Guard(parse, plugins, debug, output, error, host =>
             {
                 if (!File.Exists(checkpoint))
                     throw new KilnException($"checkpoint file '{checkpoint}' does not exist; give the path of a .pth or .safetensors checkpoint, e.g. work_dirs/<config>/epoch_1.pth.");
@@ -94,11 +96,12 @@ internal static class EvalCommands
                 cfg.Dict["load_from"] = checkpoint;
                 cfg.Dict["resume"] = false;
                 CliOptions.ApplyWorkDir(cfg.Dict, parse.GetValue(workDir), configPath);
+                if (parse.GetValue(launcher) is { } launcherName) cfg.Dict["launcher"] = launcherName;
                 using var runner = Runner.FromConfig(cfg.Dict, host.Services, cfg.FileName, cfg.PrettyText);
                 _ = mode == "test" ? runner.Test() : runner.Val();
                 if (dumpPath is not null) runner.Logger.LogInformation("Results has been saved to {Path}.", dumpPath);
                 return 0;
-            });
+            }));
         });
         return command;
     }

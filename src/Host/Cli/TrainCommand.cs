@@ -8,7 +8,7 @@ using KilnConfig = Kiln.Config.Config;
 namespace Kiln.Cli;
 
 /// <summary>
-/// <c>kiln train CONFIG [--work-dir DIR] [--cfg-options k=v ...] [--resume [CKPT]]</c>, as MMEngine's
+/// <c>kiln train CONFIG [--work-dir DIR] [--cfg-options k=v ...] [--resume [CKPT]] [--launcher none|mpi|pytorch|slurm]</c>, as MMEngine's
 /// <c>tools/train.py</c>: the work directory is <c>--work-dir</c>, else the config's <c>work_dir</c>, else
 /// <c>./work_dirs/&lt;config name&gt;</c>; <c>--resume</c> alone resumes from the work directory's latest checkpoint.
 /// </summary>
@@ -25,14 +25,16 @@ internal static class TrainCommand
             Arity = ArgumentArity.ZeroOrOne,
             HelpName = "CKPT",
         };
+        var launcher = CliOptions.Launcher();
         var command = new Command("train", "Train a model from a config file.") { configArg };
+        command.Options.Add(launcher);
         command.Options.Add(workDir);
         command.Options.Add(cfgOptions);
         command.Options.Add(resume);
         command.SetAction(parse =>
         {
             string configPath = parse.GetValue(configArg)!;
-            return KilnCli.Guard(parse, plugins, debug, output, error, host =>
+            return CliOptions.EndProcessGroup(KilnCli.Guard(parse, plugins, debug, output, error, host =>
             {
                 var cfg = LoadConfig(host.Services, configPath, parse.GetValue(cfgOptions));
                 CliOptions.ApplyWorkDir(cfg.Dict, parse.GetValue(workDir), configPath);
@@ -41,10 +43,11 @@ internal static class TrainCommand
                     cfg.Dict["resume"] = true;
                     if (parse.GetValue(resume) is { Length: > 0 } checkpoint) cfg.Dict["load_from"] = checkpoint;
                 }
+                if (parse.GetValue(launcher) is { } launcherName) cfg.Dict["launcher"] = launcherName;
                 using var runner = Runner.FromConfig(cfg.Dict, host.Services, cfg.FileName, cfg.PrettyText);
                 runner.Train();
                 return 0;
-            });
+            }));
         });
         return command;
     }

@@ -28,7 +28,7 @@ public sealed class DefaultSampler : ISampler
     {
         _size = dataset.Count;
         Shuffle = shuffle;
-        Seed = seed ?? Randomness.KilnRandom.Current.Next();
+        Seed = seed ?? Distributed.Dist.SyncRandomSeed(); // MMEngine: sync_random_seed(), so every rank shuffles alike
         RoundUp = roundUp;
         _rank = Distributed.Dist.Rank;
         _worldSize = Distributed.Dist.WorldSize;

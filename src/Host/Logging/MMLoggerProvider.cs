@@ -27,6 +27,9 @@ public sealed class MMLoggerProvider : ILoggerProvider
 
     public LogLevel MinimumLevel { get; set; }
 
+    /// <summary>Console lines below this level are dropped (files still get them): ERROR on ranks other than 0, as MMEngine.</summary>
+    public LogLevel ConsoleMinimumLevel { get; set; } = LogLevel.Trace;
+
     public ILogger CreateLogger(string categoryName) => _loggers.GetOrAdd(categoryName, _ => new MMLogger(this));
 
     /// <summary>Also writes every line to <paramref name="path"/> (appending) until the handle is disposed.</summary>
@@ -45,7 +48,8 @@ public sealed class MMLoggerProvider : ILoggerProvider
         string text = exception is null ? message : $"{message}{Environment.NewLine}{exception}";
         lock (_lock)
         {
-            _console.WriteLine($"{now.ToString("MM/dd HH:mm:ss", CultureInfo.InvariantCulture)} - {LoggerName} - {levelName} - {text}");
+            if (level >= ConsoleMinimumLevel)
+                _console.WriteLine($"{now.ToString("MM/dd HH:mm:ss", CultureInfo.InvariantCulture)} - {LoggerName} - {levelName} - {text}");
             string fileLine = $"{now.ToString("yyyy/MM/dd HH:mm:ss", CultureInfo.InvariantCulture)} - {LoggerName} - {levelName} - {text}";
             foreach (var file in _files) file.WriteLine(fileLine);
         }

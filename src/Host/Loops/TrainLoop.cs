@@ -76,7 +76,9 @@ public abstract class TrainLoop : BaseLoop
         var hooks = Runner.HookList;
         var args = new BatchArgs(batchIndex, batch);
         hooks.Call(h => h.BeforeTrainIter(Runner, args));
-        var outputs = Runner.Model.TrainStep(batch, Runner.RequireOptimWrapper());
+        var outputs = Runner.ModelWrapper is { } wrapper
+            ? wrapper.TrainStep(batch, Runner.RequireOptimWrapper())
+            : Runner.Model.TrainStep(batch, Runner.RequireOptimWrapper());
         var after = new TrainIterArgs(batchIndex, batch, outputs);
         hooks.Call(h => h.AfterTrainIter(Runner, after));
         Iter++;

@@ -72,6 +72,7 @@ public class AmpOptimWrapper : OptimWrapper
         ArgumentNullException.ThrowIfNull(loss);
         using (var scaled = LossScaler.ScaleLoss(loss)) scaled.backward();
         InnerCount++;
+        SyncGradientsIfWindowComplete();
     }
 
     /// <summary>Unscale and clip (when <c>clip_grad</c> is set), the scaler's step (skipped on inf/NaN), the scale update.</summary>

@@ -111,6 +111,23 @@ public class OptimWrapper : IManagedOptimWrapper
     {
         loss.backward();
         InnerCount++;
+        SyncGradientsIfWindowComplete();
+    }
+
+    /// <summary>
+    /// The data-parallel model wrapper's gradient all-reduce (<see cref="Distributed.MMDistributedDataParallel"/>), or null
+    /// in one process. It sets itself here on its first training step.
+    /// </summary>
+    public Distributed.IGradientSync? GradientSync { get; set; }
+
+    /// <summary>
+    /// After a backward pass: when it completes the accumulation window (the next <see cref="Step"/> will update),
+    /// averages the optimizer's gradients over the ranks, as DDP's backward does outside <c>no_sync</c>.
+    /// </summary>
+    protected void SyncGradientsIfWindowComplete()
+    {
+        if (GradientSync is { } sync && ShouldUpdate())
+            sync.SyncGradients(ParamGroups().SelectMany(g => g.Parameters).Distinct().ToList());
     }
 
     /// <summary>Clips the gradients when <c>clip_grad</c> is set, then steps the optimizer.</summary>

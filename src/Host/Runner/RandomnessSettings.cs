@@ -9,7 +9,8 @@ namespace Kiln;
 /// </summary>
 internal sealed record RandomnessSettings(int Seed, bool Deterministic, bool DiffRankSeed)
 {
-    public static RandomnessSettings From(object? value)
+    /// <param name="rank">This process's rank: with <c>diff_rank_seed</c> it is added to the seed (MMEngine's <c>set_random_seed</c>).</param>
+    public static RandomnessSettings From(object? value, int rank = 0)
     {
         var cfg = value as ConfigDict ?? (value is null ? new ConfigDict()
             : throw new KilnException($"randomness = {ConfigFormatter.Format(value)} must be a dict like dict(seed=0, deterministic=False)."));
@@ -18,11 +19,14 @@ internal sealed record RandomnessSettings(int Seed, bool Deterministic, bool Dif
                 throw new KilnException($"randomness.{key} is not a randomness option; valid: seed, deterministic, diff_rank_seed.");
         int seed = cfg.Get("seed") switch
         {
-            null => Random.Shared.Next(0, int.MaxValue),
+            // sync_random_seed (SEED-04): rank 0's random seed on every rank.
+            null => Distributed.Dist.SyncRandomSeed(),
             long l when l is >= 0 and <= uint.MaxValue => unchecked((int)l),
             var v => throw new KilnException($"randomness.seed = {ConfigFormatter.Format(v)} must be an integer in [0, 2**32) or None."),
         };
-        return new RandomnessSettings(seed, cfg.Get("deterministic") is true, cfg.Get("diff_rank_seed") is true);
+        bool diffRankSeed = cfg.Get("diff_rank_seed") is true;
+        if (diffRankSeed) seed = unchecked(seed + rank);
+        return new RandomnessSettings(seed, cfg.Get("deterministic") is true, diffRankSeed);
     }
 
     /// <summary>

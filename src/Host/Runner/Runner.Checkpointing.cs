@@ -26,6 +26,8 @@ public partial class Runner
 
     private void SaveCheckpoint(string directory, string fileName, bool saveOptimizer, bool saveParamScheduler, (int Epoch, int Iter) progress)
     {
+        // MMEngine's save_checkpoint is master_only: rank 0 writes, the others' weights are the same.
+        if (!Distributed.Dist.IsMainProcess) return;
         using var scope = torch.NewDisposeScope();
         var meta = new PyDict
         {

@@ -9,7 +9,6 @@ public partial class Runner
     /// <summary>Top-level keys whose features are not built yet; a config that sets them gets a clear error rather than being silently ignored.</summary>
     private static readonly (string Key, string Issue)[] NotBuiltKeys =
     [
-        ("model_wrapper_cfg", "model wrappers arrive with issue 14"),
         ("compile", "compile arrives with issue 12"),
     ];
 
@@ -27,8 +26,6 @@ public partial class Runner
         foreach (var (key, why) in NotBuiltKeys)
             if (cfg.Get(key) is not null and not false && !(cfg.Get(key) is ConfigDict d && d.Get("enable") is false))
                 throw new KilnException($"'{key}' is set in the config, but {why} in Kiln; remove it or set it to None.");
-        if (cfg.Get("launcher", "none") is not "none")
-            throw new KilnException($"launcher = {ConfigFormatter.Format(cfg.Get("launcher"))}: distributed training arrives with issue 14; use launcher='none'.");
         var args = new RunnerArgs(cfg, services, configPath, configText ?? ConfigFormatter.Format(cfg));
         var runnerType = ResolveRunnerType(cfg, services);
         return runnerType == typeof(Runner)

@@ -26,7 +26,7 @@ public partial class Runner
 
     /// <summary>
     /// MMEngine's <c>scale_lr</c> (RUN-22): with <c>auto_scale_lr.enable</c>, every group's lr is multiplied by
-    /// <c>world_size × batch_size / base_batch_size</c> (world size 1). Must run before the schedulers record their
+    /// <c>world_size × batch_size / base_batch_size</c> (the run's real world size). Must run before the schedulers record their
     /// initial values.
     /// </summary>
     internal void ScaleLr(IManagedOptimWrapper wrapper, object? autoScaleLr, int batchSize)
@@ -48,7 +48,7 @@ public partial class Runner
             null => throw new KilnException("Lack of `base_batch_size` in `auto_scale_lr`: add e.g. auto_scale_lr = dict(enable=True, base_batch_size=16)."),
             var v => throw new KilnException($"auto_scale_lr.base_batch_size = {ConfigFormatter.Format(v)} must be a positive integer."),
         };
-        int realBatchSize = 1 * batchSize;
+        int realBatchSize = WorldSize * batchSize;
         double ratio = realBatchSize / baseBatchSize;
         Logger.LogInformation("LR is set based on batch size of {Base} and the current batch size is {Real}. Scaling the original LR by {Ratio}.",
             (long)baseBatchSize, realBatchSize, Kiln.Config.Python.PyOps.Repr(ratio));

@@ -52,6 +52,12 @@ public partial class Runner : IHostRunnerContext, IDisposable
 
     Visualization.Visualizer? IRunnerContext.Visualizer => Visualizer;
 
+    /// <summary>MMEngine's <c>runner.distributed</c>: the config's <c>launcher</c> is not 'none'.</summary>
+    public bool IsDistributed { get; }
+
+    /// <summary>The model wrapper the train loop calls (MMEngine's <c>wrap_model</c>): set in distributed runs, else null.</summary>
+    public IModelWrapper? ModelWrapper { get; }
+
     /// <summary>Processes in the run, from <see cref="Distributed.Dist.Current"/> (1 unless a launcher set a group).</summary>
     public int WorldSize => Distributed.Dist.WorldSize;
 
@@ -151,12 +157,16 @@ public partial class Runner : IHostRunnerContext, IDisposable
             ?? throw new KilnException("the config has no 'work_dir'; set it in the config or pass --work-dir."));
         Directory.CreateDirectory(WorkDir);
 
-        // 2. randomness, before anything draws random numbers
-        _randomness = RandomnessSettings.From(cfg.Get("randomness"));
+        // 2. environment: the process group of the launcher (MMEngine's setup_env → init_dist), then randomness,
+        // before anything draws random numbers (a missing seed is rank 0's; diff_rank_seed adds the rank).
+        var launcher = cfg.Get("launcher", "none");
+        Kiln.Distributed.Launcher.Init(launcher);
+        IsDistributed = launcher is not "none";
+        _randomness = RandomnessSettings.From(cfg.Get("randomness"), Kiln.Distributed.Dist.Rank);
         bool randomnessApplied = _randomness.Apply();
 
-        // 3. timestamp, experiment name, log dir
-        Timestamp = DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+        // 3. timestamp (rank 0's, broadcast, as MMEngine), experiment name, log dir
+        Timestamp = SyncedNow().ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
         string stem = configPath is null ? "" : Path.GetFileNameWithoutExtension(configPath);
         ExperimentName = cfg.Get("experiment_name") is string name ? $"{name}_{Timestamp}"
             : stem.Length > 0 ? $"{stem}_{Timestamp}" : Timestamp;
@@ -169,7 +179,7 @@ public partial class Runner : IHostRunnerContext, IDisposable
         // 5. logger, then the environment and config into the log
         var provider = services.GetRequiredService<MMLoggerProvider>();
         provider.MinimumLevel = ParseLogLevel(cfg.Get("log_level", "INFO"));
-        _logFile = provider.AttachFile(Path.Combine(LogDir, Timestamp + ".log"));
+        _logFile = AttachLogFile(provider);
         Logger = provider.CreateLogger("Kiln.Runner");
         TopLevelKeys.Check(cfg, Logger);
         EnvSettings.From(cfg.Get("env_cfg")).Apply(Logger, _randomness.Deterministic);
@@ -189,13 +199,14 @@ public partial class Runner : IHostRunnerContext, IDisposable
             ConfigDict modelCfg => Build<BaseModel>(Registries.Models, WithDataPreprocessor(modelCfg, cfg.Get("data_preprocessor")), "model"),
             _ => throw new KilnException("the config has no 'model' dict (model = dict(type=..., ...))."),
         }).MoveTo(Device);
+        ModelWrapper = WrapModel(cfg.Get("model_wrapper_cfg"));
 
         // 8. hooks
         RegisterHooks(cfg.Get("default_hooks") as ConfigDict, cfg.Get("custom_hooks"));
         Logger.LogInformation("Hooks will be executed in the following order:\n{HooksInfo}", HookList.GetHooksInfo());
 
         // 9. config dump
-        if (configPath is not null)
+        if (configPath is not null && Kiln.Distributed.Dist.IsMainProcess)
             IO.AtomicFile.WriteAllText(Path.Combine(WorkDir, Path.GetFileName(configPath)), ConfigText);
     }
 
@@ -215,10 +226,12 @@ public partial class Runner : IHostRunnerContext, IDisposable
             "\n------------------------------------------------------------\nSystem environment:\n" +
             "    OS: {Os}\n    .NET: {Net}\n    CPU threads: {Cores}\n    TorchSharp: {TorchSharp}\n    libtorch: {Torch}\n" +
             "    CUDA available: {Cuda}\n    Kiln: {Kiln}\n\nRuntime environment:\n    seed: {Seed}\n    deterministic: {Deterministic}\n    libtorch threads: {Threads}\n" +
+            "    Distributed launcher: {Launcher}\n    Distributed training: {Distributed}\n    World size: {WorldSize}\n" +
             "------------------------------------------------------------\n",
             System.Runtime.InteropServices.RuntimeInformation.OSDescription, Environment.Version, Environment.ProcessorCount,
             typeof(torch).Assembly.GetName().Version, torch.__version__, torch.cuda.is_available(), KilnVersion.Current,
-            Seed, _randomness.Deterministic, torch.get_num_threads());
+            Seed, _randomness.Deterministic, torch.get_num_threads(),
+            Cfg.Get("launcher", "none"), IsDistributed ? "True" : "False", WorldSize);
         Logger.LogInformation("Config:\n{Config}", ConfigText);
         if (!randomnessApplied)
             Logger.LogWarning("randomness.deterministic=True is not applied: this libtorch does not export at::Context::setDeterministicAlgorithms under the name Kiln calls. Kiln's own data order is still seeded.");
