@@ -193,7 +193,7 @@ public static partial class FileIO
 
         public void Dump(object? value, Stream output)
         {
-            using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false });
+            using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
             Write(writer, value, "");
         }
 
