@@ -132,7 +132,14 @@ internal static class CheckpointCommand
                     sb.Append(pad).Append(KeyText(key)).Append(':');
                     if (IsContainer(item))
                     {
-                        sb.Append(item is PyOrderedDict ? " (OrderedDict)" : item is IList l ? $" ({(item is object?[] ? "tuple" : "list")} of {l.Count})" : "").Append('\n');
+                        sb.Append(item switch
+                        {
+                            PyOrderedDict => " (OrderedDict)",
+                            PyDict => "",
+                            object?[] t => $" (tuple of {t.Length})",
+                            IList l => $" (list of {l.Count})",
+                            _ => "",
+                        }).Append('\n');
                         Print(sb, item, indent + 1, maxItems);
                     }
                     else

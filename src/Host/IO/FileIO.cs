@@ -202,7 +202,7 @@ public static partial class FileIO
             JsonValueKind.Object => ToDict(e),
             JsonValueKind.Array => e.EnumerateArray().Select(FromJson).ToList(),
             JsonValueKind.String => e.GetString(),
-            JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.GetDouble(),
+            JsonValueKind.Number => e.TryGetInt64(out var l) ? (object)l : e.GetDouble(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             _ => null,
