@@ -22,6 +22,9 @@ if (args.Length > 0 && args[0] == "optimwrapper")
 
 // evalmemory [SAMPLES]: 1,000,000 predictions through an Evaluator, memory every 100k (EvalMemoryBenchmark.cs).
 if (args is ["evalmemory", ..]) return EvalMemoryBenchmark.Run(args[1..]);
+// checkpoint [ROUNDS]: save/load of a 100 MB state dict against File.Copy of the same bytes (CheckpointBenchmark.cs).
+if (args.Length > 0 && args[0] == "checkpoint")
+    return CheckpointBenchmark.Run(args[1..]);
 
 const string Usage = """
     usage: dotnet run --project benchmarks/Kiln.Benchmarks -c Release -- MODE [ARG]
@@ -31,6 +34,7 @@ const string Usage = """
       hoststart [PROCESSES]  host start with the bundled plugins to ready
       optimwrapper [ITERATIONS]  UpdateParams against backward/step/zero_grad by hand
       evalmemory [SAMPLES]  predictions through an Evaluator (default 1,000,000), memory every 100,000
+      checkpoint [ROUNDS]   save and load a 100 MB state dict against File.Copy of the same bytes
     """;
 string mode = args.Length > 0 ? args[0] : "memory";
 int? arg = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var n) ? n : null;

@@ -31,7 +31,8 @@ internal sealed class AlignedZipWriter
         Checked(data.Length + offset, name);
         var start = offset + LocalHeaderSize + nameBytes.Length + 4;
         var padding = (int)((Alignment - (start % Alignment)) % Alignment);
-        var crc = Crc32.Append(0, data);
+        // The zip CRC-32 (IEEE, reflected 0xEDB88320) that miniz checks when PyTorch reads a record; vectorised.
+        var crc = System.IO.Hashing.Crc32.HashToUInt32(data);
 
         Span<byte> header = stackalloc byte[LocalHeaderSize];
         BinaryPrimitives.WriteUInt32LittleEndian(header, 0x04034b50);

@@ -112,16 +112,16 @@ public static class CheckpointFile
                     foreach (var entry in archive.Entries)
                     {
                         using var data = entry.Open();
-                        uint crc = 0;
+                        var crc = new System.IO.Hashing.Crc32();
                         long total = 0;
                         int read;
                         while ((read = data.Read(buffer)) > 0)
                         {
-                            crc = Crc32.Append(crc, buffer.AsSpan(0, read));
+                            crc.Append(buffer.AsSpan(0, read));
                             total += read;
                         }
 
-                        if (total != entry.Length || crc != entry.Crc32)
+                        if (total != entry.Length || crc.GetCurrentHashAsUInt32() != entry.Crc32)
                             return $"record '{entry.FullName}' is damaged (CRC-32 or length does not match its header)";
                     }
                 }

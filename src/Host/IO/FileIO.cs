@@ -193,7 +193,7 @@ public static partial class FileIO
 
         public void Dump(object? value, Stream output)
         {
-            using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false });
+            using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
             Write(writer, value, "");
         }
 
@@ -202,7 +202,7 @@ public static partial class FileIO
             JsonValueKind.Object => ToDict(e),
             JsonValueKind.Array => e.EnumerateArray().Select(FromJson).ToList(),
             JsonValueKind.String => e.GetString(),
-            JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.GetDouble(),
+            JsonValueKind.Number => e.TryGetInt64(out var l) ? (object)l : e.GetDouble(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
             _ => null,
@@ -317,7 +317,7 @@ public static partial class FileIO
                 case IDictionary dict when dict.Count > 0:
                     foreach (DictionaryEntry e in dict)
                     {
-                        sb.Append(pad).Append(ScalarText(e.Key, path)).Append(':');
+                        sb.Append(pad).Append(KeyText(e.Key, path)).Append(':');
                         WriteChild(sb, e.Value, indent, $"{path}.{e.Key}");
                     }
 
@@ -348,6 +348,13 @@ public static partial class FileIO
                 sb.Append(' ').Append(ScalarText(value, path)).Append('\n');
             }
         }
+
+        [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
+        private static partial Regex PlainKey();
+
+        // Identifier-like keys stay plain (as PyYAML writes them) unless YAML would read them as something else.
+        private static string KeyText(object key, string path) =>
+            key is string s && PlainKey().IsMatch(s) && Scalar(new YamlScalarNode(s)) is string ? s : ScalarText(key, path);
 
         private static string ScalarText(object? value, string path) => value switch
         {

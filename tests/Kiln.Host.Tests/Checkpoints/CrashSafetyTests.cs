@@ -5,7 +5,7 @@ namespace Kiln.Tests.Checkpoints;
 
 /// <summary>
 /// Issue 9, "crash test" (CKPT-01, RUN-08): a <c>kiln train</c> child saves a ~8 MB checkpoint after every iteration
-/// (weights plus SGD momentum, <c>max_keep_ckpts=2</c>, so old files are deleted while new ones are written) and is
+/// (weights plus SGD momentum; alternately under a new name each time with <c>max_keep_ckpts=2</c>, so old files are deleted while new ones are written, and under one name overwritten every time) and is
 /// SIGKILLed at a random moment, 20 times, each trial resuming the previous one's work directory. After every kill,
 /// <c>last_checkpoint</c>, once it exists, names a complete checkpoint that verifies (every zip CRC) and loads, whose
 /// <c>meta.iter</c> matches its file name. The kill delays come from a fixed seed, so the schedule repeats; where
@@ -14,6 +14,7 @@ namespace Kiln.Tests.Checkpoints;
 public class CrashSafetyTests
 {
     private const string Config = """
+        # {0}
         default_scope = 'trainfix'
         model = dict(type='ResumeNet', in_features=1024, hidden=1024, dropout=0.0)
         train_dataloader = dict(dataset=dict(type='NoiseDataset', size=64, features=1024, augment=False),
@@ -22,7 +23,7 @@ public class CrashSafetyTests
         optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.0001, momentum=0.9))
         log_processor = dict(by_epoch=False)
         default_hooks = dict(logger=dict(type='LoggerHook', interval=50),
-                             checkpoint=dict(type='CheckpointHook', interval=1, by_epoch=False, max_keep_ckpts=2))
+                             checkpoint=dict(type='CheckpointHook', interval=1, by_epoch=False, {1}))
         env_cfg = dict(num_threads=1)
         randomness = dict(seed=0)
         resume = True
@@ -32,14 +33,17 @@ public class CrashSafetyTests
     public void Sigkill_WhileSavingCheckpoints_LastCheckpointAlwaysNamesIntactFile()
     {
         using var dir = new TempFolder();
-        File.WriteAllText(dir.File("crash.py"), Config);
+        // Odd trials overwrite one file name ('latest.pth') every iteration, so a save that was not atomic would
+        // leave last_checkpoint naming a torn file; even trials write iter_N.pth and delete all but the newest two.
+        File.WriteAllText(dir.File("crash_0.py"), string.Format(System.Globalization.CultureInfo.InvariantCulture, Config, "new name per save", "max_keep_ckpts=2"));
+        File.WriteAllText(dir.File("crash_1.py"), string.Format(System.Globalization.CultureInfo.InvariantCulture, Config, "one name for every save", "filename_tmpl='latest.pth'"));
         string workDir = dir.File("work");
         var random = new Random(20261130);
         int withCheckpoint = 0;
         long lastIter = 0;
         for (int trial = 0; trial < 20; trial++)
         {
-            using (var child = KilnProcess.Start(dir.Path, "train", "crash.py", "--work-dir", "work"))
+            using (var child = KilnProcess.Start(dir.Path, "train", $"crash_{trial % 2}.py", "--work-dir", "work"))
             {
                 // Wait for the child to be training (its first save after this start), then a random 0-1500 ms more.
                 var deadline = DateTime.UtcNow.AddMinutes(3);
@@ -57,7 +61,7 @@ public class CrashSafetyTests
             using var scope = NewDisposeScope();
             var meta = (PyDict)((PyDict)CheckpointFile.Load(latest!)!)["meta"]!;
             long iter = (long)meta["iter"]!;
-            Assert.Equal($"iter_{iter}.pth", Path.GetFileName(latest));
+            Assert.Equal(trial % 2 == 0 ? $"iter_{iter}.pth" : "latest.pth", Path.GetFileName(latest));
             Assert.True(iter > lastIter, $"trial {trial}: iteration {iter} did not move past {lastIter} (resume failed?)");
             lastIter = iter;
         }

@@ -89,7 +89,7 @@ public class ExactResumeTests
             var e = CheckpointValue.EnumerateTensors(expected[part]).ToList();
             var a = CheckpointValue.EnumerateTensors(actual[part]).ToList();
             Assert.Equal(e.Count, a.Count);
-            Assert.NotEmpty(e);
+            if (part == "state_dict") Assert.NotEmpty(e);
             for (int i = 0; i < e.Count; i++)
                 Assert.True(e[i].bytes.SequenceEqual(a[i].bytes), $"{part} tensor {i} differs: {e[i].ToString(TorchSharp.TensorStringStyle.Julia)} vs {a[i].ToString(TorchSharp.TensorStringStyle.Julia)}");
         }

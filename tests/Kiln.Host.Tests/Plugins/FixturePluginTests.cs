@@ -35,7 +35,7 @@ public sealed class FixturePluginTests
                 Path.Combine(FixtureFolder, "Kiln.Fixture.Plugin.dll"), Path.Combine(FixtureRoot, "fixture-dup", "Kiln.Fixture.DupScope.dll"),
                 Path.Combine(FixtureRoot, "future", "Kiln.Fixture.Future.dll"), Path.Combine(FixtureRoot, "jsonnew", "Kiln.Fixture.JsonNew.dll"),
                 Path.Combine(FixtureRoot, "missingdep", "Kiln.Fixture.MissingDep.dll"), Path.Combine(FixtureRoot, "throwing", "Kiln.Fixture.Throwing.dll"),
-                Path.Combine(TwoEntriesFolder, "Kiln.Fixture.TwoEntries.dll"),
+                Path.Combine(FixtureRoot, "trainfix", "Kiln.Fixture.Train.dll"), Path.Combine(TwoEntriesFolder, "Kiln.Fixture.TwoEntries.dll"),
             ],
             found);
     }
