@@ -87,7 +87,7 @@ internal static class DataLoaderBenchmark
         Console.WriteLine($"load average after: {loadAfter}");
 
         Console.WriteLine();
-        Console.WriteLine("Memory over 20 epochs, 2 persistent workers (after a full GC each epoch; live tensors = consumer thread + each worker thread's TorchSharp count)");
+        Console.WriteLine("Memory over 20 epochs, 2 persistent workers (after a full GC each epoch; live tensors = TorchSharp's per-thread counts summed over the consumer and the two workers, each worker's read after its latest sample, so it omits that sample's batch tensors)");
         Console.WriteLine();
         Console.WriteLine("| epoch | RSS (MiB) | managed heap (MiB) | live tensors |");
         Console.WriteLine("|---:|---:|---:|---:|");
@@ -95,6 +95,10 @@ internal static class DataLoaderBenchmark
             collate: Collate.DefaultCollate, persistentWorkers: true))
         {
             var samples = new List<(double Rss, long Live)>();
+            // Count from here: forget the threads of the loaders above, and the consumer's count so far (it disposes
+            // tensors that workers created, so per-thread counts only add up over the threads of one run).
+            Probed.WorkerLive.Clear();
+            long consumerBaseline = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
             for (int epoch = 0; epoch < 20; epoch++)
             {
                 Epoch(loader, epoch);
@@ -103,7 +107,7 @@ internal static class DataLoaderBenchmark
                 GC.Collect();
                 using var process = Process.GetCurrentProcess();
                 process.Refresh();
-                long live = DisposeScopeManager.Statistics.ThreadTotalLiveCount + Probed.WorkerLive.Values.Sum();
+                long live = DisposeScopeManager.Statistics.ThreadTotalLiveCount - consumerBaseline + Probed.WorkerLive.Values.Sum();
                 double rss = process.WorkingSet64 / 1048576.0;
                 samples.Add((rss, live));
                 Console.WriteLine($"| {epoch + 1} | {rss:F1} | {GC.GetTotalMemory(false) / 1048576.0:F1} | {live} |");
