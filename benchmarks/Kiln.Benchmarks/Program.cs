@@ -25,6 +25,9 @@ if (args is ["evalmemory", ..]) return EvalMemoryBenchmark.Run(args[1..]);
 // checkpoint [ROUNDS]: save/load of a 100 MB state dict against File.Copy of the same bytes (CheckpointBenchmark.cs).
 if (args.Length > 0 && args[0] == "checkpoint")
     return CheckpointBenchmark.Run(args[1..]);
+// dataloader [ROUNDS]: PNG pipeline batches/s with 0/1/2 workers, then memory over 20 epochs (DataLoaderBenchmark.cs).
+if (args.Length > 0 && args[0] == "dataloader")
+    return DataLoaderBenchmark.Run(args[1..]);
 
 const string Usage = """
     usage: dotnet run --project benchmarks/Kiln.Benchmarks -c Release -- MODE [ARG]
@@ -35,6 +38,7 @@ const string Usage = """
       optimwrapper [ITERATIONS]  UpdateParams against backward/step/zero_grad by hand
       evalmemory [SAMPLES]  predictions through an Evaluator (default 1,000,000), memory every 100,000
       checkpoint [ROUNDS]   save and load a 100 MB state dict against File.Copy of the same bytes
+      dataloader [ROUNDS]  PNG pipeline batches/s with num_workers 0/1/2, memory over 20 epochs with workers
     """;
 string mode = args.Length > 0 ? args[0] : "memory";
 int? arg = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var n) ? n : null;

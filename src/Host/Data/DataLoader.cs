@@ -34,7 +34,6 @@ public sealed class DataLoader : IEnumerable<DataBatch>, IDisposable
     private readonly Action<int>? _workerInitFn;
     private readonly object _poolLock = new();
     private WorkerPool? _persistentPool;
-    private bool _disposed;
 
     public DataLoader(IDataset dataset, ISampler sampler, int batchSize = 1, bool dropLast = false, int numWorkers = 0,
         Func<IReadOnlyList<Sample>, DataBatch>? collate = null, int? prefetchFactor = null, bool persistentWorkers = false,
@@ -101,7 +100,6 @@ public sealed class DataLoader : IEnumerable<DataBatch>, IDisposable
     /// </summary>
     public IEnumerable<DataBatch> Enumerate(int skipBatches)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         if (skipBatches < 0) throw new ArgumentOutOfRangeException(nameof(skipBatches), "skipBatches must be 0 or more.");
         return NumWorkers == 0 ? EnumerateInline(skipBatches) : EnumerateWorkers(skipBatches);
     }
@@ -176,7 +174,6 @@ public sealed class DataLoader : IEnumerable<DataBatch>, IDisposable
     {
         lock (_poolLock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
             return _persistentPool ??= new WorkerPool(this);
         }
     }
@@ -217,13 +214,14 @@ public sealed class DataLoader : IEnumerable<DataBatch>, IDisposable
 
     private static Tensor Pin(Tensor t) => cuda.is_available() ? t.pin_memory() : t;
 
-    /// <summary>Stops persistent workers (joins their threads). Safe to call more than once.</summary>
+    /// <summary>
+    /// Stops persistent workers (joins their threads); safe to call more than once. A later pass starts new ones, so
+    /// a Runner can dispose the loaders it built while a caller still holds one.
+    /// </summary>
     public void Dispose()
     {
         lock (_poolLock)
         {
-            if (_disposed) return;
-            _disposed = true;
             _persistentPool?.Dispose();
             _persistentPool = null;
         }

@@ -78,6 +78,9 @@ public sealed class ConfigValidator(RegistryTree tree, IServiceProvider services
             if (cfg.Get(key) is { } n and not long)
                 _problems.Add($"{path}.{key} = {ConfigFormatter.Format(n)} must be an int.");
         if (cfg.Get("collate_fn") is ConfigDict collate) Resolve(Registries.Functions, collate, $"{path}.collate_fn");
+        if (cfg.Get("batch_sampler") is ConfigDict batchSampler)
+            Component(Registries.DataSamplers, batchSampler, $"{path}.batch_sampler", given: ["sampler", "batch_size"]);
+        if (cfg.Get("worker_init_fn") is ConfigDict workerInit) Resolve(Registries.Functions, workerInit, $"{path}.worker_init_fn");
     }
 
     private void TrainLoop(ConfigDict cfg)

@@ -71,8 +71,12 @@ public partial class Runner
         if (value is Data.DataLoader ready) return ready;
         var cfg = value as ConfigDict ?? throw new KilnException($"{keyPath} must be a dataloader dict or a DataLoader.");
         using var hub = ComponentBuilder.Provide<Logging.IMessageHub>(MessageHub);
-        return BuildDataloader(cfg, _builder, _defaultScope, _randomness.DiffRankSeed ? null : Seed, Seed, keyPath);
+        var loader = BuildDataloader(cfg, _builder, _defaultScope, _randomness.DiffRankSeed ? null : Seed, Seed, keyPath);
+        _builtDataloaders.Add(loader);   // the Runner stops their persistent workers when it is disposed
+        return loader;
     }
+
+    private readonly List<Data.DataLoader> _builtDataloaders = [];
 
     /// <summary>
     /// MMEngine's static <c>Runner.build_dataloader(cfg)</c> (RUN-17), usable without a Runner: dataset from DATASETS

@@ -269,10 +269,11 @@ public partial class Runner : IHostRunnerContext, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Closes the log file and frees the model's native memory.</summary>
+    /// <summary>Stops the workers of the dataloaders it built, closes the log file and frees the model's native memory.</summary>
     protected virtual void Dispose(bool disposing)
     {
         if (!disposing) return;
+        foreach (var loader in _builtDataloaders) loader.Dispose();
         _logFile.Dispose();
         Visualizer.Dispose();
         Model.Dispose();

@@ -127,7 +127,8 @@ public sealed class DataLoaderWorkerTests : IDisposable
         Assert.Equal(4, Run(loader, 1).Count);
         loader.Dispose();
         loader.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => loader.Enumerate(0));
+        Assert.Equal(4, Run(loader, 1).Count);   // a later pass starts new workers
+        loader.Dispose();
     }
 
     [Fact]
