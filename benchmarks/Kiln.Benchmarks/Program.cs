@@ -20,6 +20,10 @@ if (args is ["hoststart-child"]) return HostStartBenchmark.Child();
 if (args.Length > 0 && args[0] == "optimwrapper")
     return OptimWrapperBench.Run(args[1..]);
 
+// dist [ROUNDS]: two MPI ranks x 1 thread against one process x 2 threads (DistBenchmark.cs).
+if (args.Length > 0 && args[0] == "dist")
+    return DistBenchmark.Run(args[1..]);
+
 const string Usage = """
     usage: dotnet run --project benchmarks/Kiln.Benchmarks -c Release -- MODE [ARG]
       memory [EPOCHS]   memory per epoch of the bundled LeNet-5 run (default 8 epochs)
@@ -27,6 +31,7 @@ const string Usage = """
       config [PASSES]   parse and merge the config corpus, ms per file
       hoststart [PROCESSES]  host start with the bundled plugins to ready
       optimwrapper [ITERATIONS]  UpdateParams against backward/step/zero_grad by hand
+      dist [ROUNDS]     2 MPI ranks x 1 thread vs 1 process x 2 threads, LeNet-5 samples/s (needs mpirun)
     """;
 string mode = args.Length > 0 ? args[0] : "memory";
 int? arg = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var n) ? n : null;
