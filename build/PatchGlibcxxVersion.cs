@@ -22,12 +22,15 @@ public sealed class PatchGlibcxxVersion : Task
     /// <summary>The symbol version to weaken.</summary>
     public string Version { get; set; } = "GLIBCXX_3.4.32";
 
+    /// <summary>Patch even where this machine's libstdc++ has <see cref="Version"/> (publish output runs elsewhere).</summary>
+    public bool Always { get; set; }
+
     /// <summary>Set by the task: false when the system libstdc++ already provides <see cref="Version"/>.</summary>
     [Output] public bool Needed { get; set; }
 
     public override bool Execute()
     {
-        string? provider = FindSystemLibstdcxxWith(Version);
+        string? provider = Always ? null : FindSystemLibstdcxxWith(Version);
         Needed = provider is null;
         if (!Needed)
         {

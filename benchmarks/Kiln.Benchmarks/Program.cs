@@ -23,6 +23,8 @@ if (args.Length > 0 && args[0] == "optimwrapper")
 // dist [ROUNDS]: two MPI ranks x 1 thread against one process x 2 threads (DistBenchmark.cs).
 if (args.Length > 0 && args[0] == "dist")
     return DistBenchmark.Run(args[1..]);
+// evalmemory [SAMPLES]: 1,000,000 predictions through an Evaluator, memory every 100k (EvalMemoryBenchmark.cs).
+if (args is ["evalmemory", ..]) return EvalMemoryBenchmark.Run(args[1..]);
 
 const string Usage = """
     usage: dotnet run --project benchmarks/Kiln.Benchmarks -c Release -- MODE [ARG]
@@ -32,6 +34,7 @@ const string Usage = """
       hoststart [PROCESSES]  host start with the bundled plugins to ready
       optimwrapper [ITERATIONS]  UpdateParams against backward/step/zero_grad by hand
       dist [ROUNDS]     2 MPI ranks x 1 thread vs 1 process x 2 threads, LeNet-5 samples/s (needs mpirun)
+      evalmemory [SAMPLES]  predictions through an Evaluator (default 1,000,000), memory every 100,000
     """;
 string mode = args.Length > 0 ? args[0] : "memory";
 int? arg = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var n) ? n : null;

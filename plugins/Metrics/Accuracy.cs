@@ -30,14 +30,17 @@ public sealed class Accuracy : BaseMetric
 
     public IReadOnlyList<double?> Thrs { get; }
 
-    /// <summary>Keeps each sample's scores (or label) and true class: plain numbers only.</summary>
+    /// <summary>
+    /// Keeps, per sample, only what top-k accuracy needs: the true class's rank and score (a <c>double[2]</c>), or the
+    /// predicted and true labels (a <c>long[2]</c>) when there are no scores. Plain numbers only.
+    /// </summary>
     public override void Process(DataBatch dataBatch, IReadOnlyList<DataSample> dataSamples)
     {
         foreach (var sample in dataSamples)
         {
             long gt = sample.GtLabel ?? throw new KilnException("Accuracy needs gt_label in every data sample.");
-            if (sample.PredScore is { } scores) Results.Add(new ScoredResult(scores, gt));
-            else if (sample.PredLabel is { } label) Results.Add(new LabelResult(label, gt));
+            if (sample.PredScore is { } scores) Results.Add(new[] { Rank(scores, gt), gt >= 0 && gt < scores.Length ? scores[gt] : double.NegativeInfinity });
+            else if (sample.PredLabel is { } label) Results.Add(new[] { label, gt });
             else throw new KilnException("Accuracy needs pred_score or pred_label in every prediction.");
         }
     }
@@ -45,17 +48,19 @@ public sealed class Accuracy : BaseMetric
     public override IReadOnlyDictionary<string, double> ComputeMetrics(IReadOnlyList<object> results)
     {
         var metrics = new Dictionary<string, double>();
-        if (results.All(r => r is LabelResult))
+        if (results.All(r => r is long[]))
         {
             if (Topk.Any(k => k != 1))
                 throw new KilnException("Accuracy: top-k with k > 1 needs pred_score; these predictions have labels only.");
-            metrics["top1"] = 100.0 * results.Cast<LabelResult>().Count(r => r.Pred == r.Gt) / results.Count;
+            metrics["top1"] = 100.0 * results.Cast<long[]>().Count(r => r[0] == r[1]) / results.Count;
             return metrics;
         }
+        if (!results.All(r => r is double[]))
+            throw new KilnException("Accuracy: some predictions have pred_score and others only pred_label; give every sample the same kind.");
         foreach (int k in Topk)
             foreach (var thr in Thrs)
             {
-                int correct = results.Cast<ScoredResult>().Count(r => IsCorrect(r, k, thr));
+                int correct = results.Cast<double[]>().Count(r => r[0] < k && (thr is null || (float)r[1] > (float)thr.Value));
                 string name = $"top{k}";
                 if (Thrs.Count > 1) name += thr is null ? "_no-thr" : "_thr-" + thr.Value.ToString("F2", CultureInfo.InvariantCulture);
                 metrics[name] = 100.0 * correct / results.Count;
@@ -63,19 +68,18 @@ public sealed class Accuracy : BaseMetric
         return metrics;
     }
 
-    /// <summary>True when the true class ranks within the top <paramref name="k"/> scores and its score beats the threshold.</summary>
-    private static bool IsCorrect(ScoredResult r, int k, double? thr)
+    /// <summary>
+    /// The true class's 0-based rank among the scores, as <c>torch.topk</c> orders them on the CPU: the classes scoring
+    /// strictly higher, plus tied classes with a lower index (a tie is broken in favour of the lower class index).
+    /// A true class outside the scores never ranks.
+    /// </summary>
+    private static double Rank(float[] scores, long gt)
     {
-        if (r.Gt < 0 || r.Gt >= r.Scores.Length) return false;
-        float score = r.Scores[r.Gt];
-        // Rank as torch.topk does for distinct scores: the number of classes scoring strictly higher.
+        if (gt < 0 || gt >= scores.Length) return double.PositiveInfinity;
+        float score = scores[gt];
         int higher = 0;
-        for (int c = 0; c < r.Scores.Length; c++)
-            if (r.Scores[c] > score || (r.Scores[c] == score && c < r.Gt)) higher++;
-        return higher < k && (thr is null || score > thr.Value);
+        for (int c = 0; c < scores.Length; c++)
+            if (scores[c] > score || (scores[c] == score && c < gt)) higher++;
+        return higher;
     }
-
-    private sealed record ScoredResult(float[] Scores, long Gt);
-
-    private sealed record LabelResult(long Pred, long Gt);
 }

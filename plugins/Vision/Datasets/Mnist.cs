@@ -13,21 +13,38 @@ namespace Kiln.Vision.Datasets;
 /// data sample holding <c>gt_label</c>. A relative <c>data_root</c> is resolved from the current directory, as in MMEngine.
 /// </summary>
 [Register(Registries.Datasets, "MNIST")]
-public sealed class Mnist : IDataset
+public class Mnist : IDataset
 {
     private static readonly string[] Classes =
         ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"];
+
+    /// <summary>torchvision's mirror of the MNIST files and their published md5 checksums.</summary>
+    private static readonly DatasetFiles MnistFiles = new("https://ossci-datasets.s3.amazonaws.com/mnist/",
+        [("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"), ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
+         ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"), ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c")]);
 
     private readonly byte[] _pixels;
     private readonly byte[] _labels;
     private readonly int _rows;
     private readonly int _cols;
 
-    public Mnist(string dataRoot, bool testMode = false)
+    /// <param name="dataRoot">The folder holding the IDX files.</param>
+    /// <param name="testMode">Read the <c>t10k</c> files instead of <c>train</c>.</param>
+    /// <param name="download">Fetch missing files (checksums verified, resumable, atomic) from <paramref name="urlPrefix"/>.</param>
+    /// <param name="urlPrefix">Where to download from (Kiln addition; the default is torchvision's mirror).</param>
+    public Mnist(string dataRoot, bool testMode = false, bool download = false, string? urlPrefix = null)
+        : this(dataRoot, testMode, download, urlPrefix, MnistFiles, Classes, "MNIST")
     {
+    }
+
+    protected Mnist(string dataRoot, bool testMode, bool download, string? urlPrefix, DatasetFiles files, string[] classes, string name)
+    {
+        Name = name;
+        MetaInfo = new Dictionary<string, object?> { ["classes"] = classes };
+        if (download) files.Fetch(dataRoot, urlPrefix, testMode ? "t10k" : "train");
         string root = Path.GetFullPath(dataRoot);
         if (!Directory.Exists(root))
-            throw new KilnException($"MNIST data_root '{dataRoot}' does not exist (resolved to {root}; relative paths start at the current directory {Environment.CurrentDirectory}).");
+            throw new KilnException($"{Name} data_root '{dataRoot}' does not exist (resolved to {root}; relative paths start at the current directory {Environment.CurrentDirectory}).");
         string prefix = testMode ? "t10k" : "train";
         (_pixels, int count, _rows, _cols) = ReadImages(Find(root, $"{prefix}-images-idx3-ubyte"));
         _labels = ReadLabels(Find(root, $"{prefix}-labels-idx1-ubyte"), count);
@@ -41,11 +58,13 @@ public sealed class Mnist : IDataset
 
     public int Count => _labels.Length;
 
-    public IReadOnlyDictionary<string, object?> MetaInfo { get; } = new Dictionary<string, object?> { ["classes"] = Classes };
+    public IReadOnlyDictionary<string, object?> MetaInfo { get; }
+
+    private string Name { get; }
 
     public Sample Get(int index)
     {
-        if ((uint)index >= (uint)_labels.Length) throw new ArgumentOutOfRangeException(nameof(index), $"MNIST has {Count} samples; index {index} is out of range.");
+        if ((uint)index >= (uint)_labels.Length) throw new ArgumentOutOfRangeException(nameof(index), $"{Name} has {Count} samples; index {index} is out of range.");
         int size = _rows * _cols;
         var image = tensor(_pixels.AsSpan(index * size, size).ToArray(), [1, _rows, _cols]).to(float32);
         var sample = new DataSample { GtLabel = _labels[index] };
@@ -54,17 +73,25 @@ public sealed class Mnist : IDataset
         return new Sample(image, sample);
     }
 
-    private static string Find(string root, string name)
+    private string Find(string root, string name)
     {
         foreach (var candidate in new[] { name, name + ".gz" })
             if (File.Exists(Path.Combine(root, candidate))) return Path.Combine(root, candidate);
-        throw new KilnException($"MNIST: neither {name} nor {name}.gz is in {root}.");
+        throw new KilnException($"{Name}: neither {name} nor {name}.gz is in {root} (download=True fetches them).");
     }
 
     private static Stream Open(string path)
     {
         var file = File.OpenRead(path);
         return path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
+    }
+
+    /// <summary>Reads exactly, turning a truncated or corrupt gzip into an error naming the file.</summary>
+    private static void Fill(Stream stream, byte[] buffer, string path)
+    {
+        try { stream.ReadExactly(buffer); }
+        catch (EndOfStreamException) { throw new KilnException($"{path} is truncated: expected {buffer.Length} more bytes."); }
+        catch (InvalidDataException e) { throw new KilnException($"{path} is corrupt (not valid gzip data): {e.Message}", e); }
     }
 
     /// <summary>IDX3: magic 0x00000803, count, rows, cols (big-endian), then the pixels.</summary>
@@ -91,10 +118,37 @@ public sealed class Mnist : IDataset
     private static byte[] ReadExactly(Stream stream, int length, string path)
     {
         var buffer = new byte[length];
-        try { stream.ReadExactly(buffer); }
-        catch (EndOfStreamException) { throw new KilnException($"{path} is truncated: expected {length} more bytes."); }
+        Fill(stream, buffer, path);
         return buffer;
     }
 
     private static int BigEndian(byte[] b, int offset) => b[offset] << 24 | b[offset + 1] << 16 | b[offset + 2] << 8 | b[offset + 3];
+}
+
+/// <summary>MMPretrain's <c>FashionMNIST</c>: the same IDX layout as MNIST, Zalando's ten clothing classes.</summary>
+[Register(Registries.Datasets, "FashionMNIST")]
+public sealed class FashionMnist(string dataRoot, bool testMode = false, bool download = false, string? urlPrefix = null)
+    : Mnist(dataRoot, testMode, download, urlPrefix, Files, FashionClasses, "FashionMNIST")
+{
+    private static readonly string[] FashionClasses =
+        ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+    /// <summary>Zalando's download location and torchvision's md5 checksums.</summary>
+    private static readonly DatasetFiles Files = new("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+        [("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"), ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
+         ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"), ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310")]);
+}
+
+/// <summary>A dataset's downloadable files: a URL prefix and (file name, md5) pairs.</summary>
+public sealed record DatasetFiles(string UrlPrefix, IReadOnlyList<(string Name, string Md5)> Entries)
+{
+    /// <summary>Downloads the entries whose names start with <paramref name="split"/> (all when null) into <paramref name="root"/>.</summary>
+    public void Fetch(string root, string? urlPrefix, string? split)
+    {
+        string prefix = urlPrefix ?? UrlPrefix;
+        if (!prefix.EndsWith('/')) prefix += "/";
+        foreach (var (name, md5) in Entries)
+            if (split is null || name.StartsWith(split, StringComparison.Ordinal))
+                Download.File(prefix + name, Path.Combine(root, name), md5);
+    }
 }

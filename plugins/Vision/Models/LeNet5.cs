@@ -29,11 +29,11 @@ public sealed class LeNet5 : BaseModel
             nn.Conv2d(16, 120, 5), nn.ReLU());
         classifier = nn.Sequential(nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, numClasses));
         RegisterComponents();
-        InitWeights();
+        InitLayers();
     }
 
     /// <summary>He (Kaiming) normal initialisation for the ReLU layers, zero biases: trains in fewer steps than PyTorch's default uniform init.</summary>
-    private void InitWeights()
+    private void InitLayers()
     {
         using var noGrad = no_grad();
         foreach (var module in features.children().Concat(classifier.children()))

@@ -38,6 +38,9 @@ public interface IRunnerContext
 
     string ExperimentName { get; }
 
+    /// <summary>The run's visualizer (MMEngine's <c>runner.visualizer</c>); null where a context has none.</summary>
+    Visualization.Visualizer? Visualizer => null;
+
     /// <summary>The merged config (empty when the Runner was built from objects).</summary>
     ConfigDict Cfg { get; }
 

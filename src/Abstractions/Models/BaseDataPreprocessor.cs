@@ -29,6 +29,7 @@ public class BaseDataPreprocessor : nn.Module
     /// <summary>Stacks per-sample tensors along a new batch dimension.</summary>
     protected static Tensor StackInputs(DataBatch batch)
     {
+        if (batch.StackedInputs is Tensor stacked) return stacked;   // default_collate stacked them already
         var tensors = new Tensor[batch.Inputs.Count];
         for (int i = 0; i < tensors.Length; i++)
             tensors[i] = batch.Inputs[i] as Tensor

@@ -7,12 +7,15 @@ namespace Kiln.Models;
 
 /// <summary>
 /// MMEngine's <c>BaseModel</c>: one <see cref="Forward"/> with three modes, and the train/val/test steps the
-/// loops call. Subclasses implement <see cref="Forward"/>; the steps are virtual for models with unusual
+/// loops call. It is a <see cref="BaseModule"/>, so <c>init_cfg</c> initialises it. Subclasses implement <see cref="Forward"/>; the steps are virtual for models with unusual
 /// training (a GAN's two optimizers).
 /// </summary>
-public abstract class BaseModel : nn.Module
+public abstract class BaseModel : BaseModule
 {
-    protected BaseModel(string name, BaseDataPreprocessor? dataPreprocessor) : base(name)
+    /// <param name="name">The module's name.</param>
+    /// <param name="dataPreprocessor">The batch preprocessor; a <see cref="BaseDataPreprocessor"/> when null.</param>
+    /// <param name="initCfg">MMEngine's <c>init_cfg</c> (a dict or a list of dicts), applied by <see cref="BaseModule.InitWeights"/>.</param>
+    protected BaseModel(string name, BaseDataPreprocessor? dataPreprocessor, object? initCfg = null) : base(name, initCfg)
     {
         DataPreprocessor = dataPreprocessor ?? new BaseDataPreprocessor();
         register_module("data_preprocessor", DataPreprocessor);

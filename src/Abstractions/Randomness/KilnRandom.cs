@@ -46,4 +46,28 @@ public static class KilnRandom
     /// MMEngine's <c>worker_init_fn</c>: <c>num_workers * rank + worker_id + seed</c>.
     /// </summary>
     public static int WorkerSeed(int workerId, int numWorkers, int rank, int seed) => unchecked(numWorkers * rank + workerId + seed);
+
+    /// <summary>
+    /// Makes <paramref name="random"/> the calling thread's <see cref="Current"/> until the returned handle is
+    /// disposed (then the previous one is back). The DataLoader uses it to give every sample its own seeded
+    /// generator, so random transforms give the same result whichever worker thread loads the sample.
+    /// </summary>
+    public static IDisposable Use(Random random)
+    {
+        var previous = PerThread.Value;
+        PerThread.Value = (Volatile.Read(ref _generation), random);
+        return new Restore(previous);
+    }
+
+    private sealed class Restore((int Generation, Random Random) previous) : IDisposable
+    {
+        private bool _done;
+
+        public void Dispose()
+        {
+            if (_done) return;
+            _done = true;
+            PerThread.Value = previous;
+        }
+    }
 }

@@ -7,7 +7,7 @@ namespace Kiln.Checkpoints;
 /// <param name="MissingKeys">Model keys absent from the checkpoint (<c>num_batches_tracked</c> is left out of the message, as MMEngine does).</param>
 /// <param name="UnexpectedKeys">Checkpoint keys the model does not have.</param>
 /// <param name="ShapeMismatches">"size mismatch for …" lines for keys whose shapes differ; those weights are not copied.</param>
-internal sealed record LoadStateDictResult(
+public sealed record LoadStateDictResult(
     IReadOnlyList<string> MissingKeys,
     IReadOnlyList<string> UnexpectedKeys,
     IReadOnlyList<string> ShapeMismatches)

@@ -30,6 +30,45 @@ internal static class EvalCommands
     public static Command CreateVal(Option<string[]> plugins, Option<bool> debug, TextWriter output, TextWriter error)
         => Create("val", "Validate a checkpoint on the config's val_dataloader with its val_evaluator.", null, plugins, debug, output, error);
 
+    /// <summary>
+    /// <c>kiln eval CONFIG RESULTS.pkl</c> (EVAL-05): MMEngine's offline evaluation. Reads the predictions a
+    /// <c>kiln test --out</c> (DumpResults) wrote and runs the config's <c>test_evaluator</c> over them with
+    /// <c>Evaluator.OfflineEvaluate</c>; prints one <c>name: value</c> line per metric (4 decimals as MMEngine's
+    /// log) or, with <c>--json</c>, a JSON object. No model, dataloader or checkpoint is needed.
+    /// </summary>
+    public static Command CreateEval(Option<string[]> plugins, Option<bool> debug, TextWriter output, TextWriter error)
+    {
+        var configArg = CliOptions.Config();
+        var resultsArg = new Argument<string>("results") { Description = "A .pkl written by kiln test --out (DumpResults): one dict per sample.", HelpName = "RESULTS" };
+        var cfgOptions = CliOptions.CfgOptions("test_evaluator.topk=[1,5]");
+        var chunk = new Option<int>("--chunk-size") { Description = "Samples per Process call (MMEngine's chunk_size).", DefaultValueFactory = _ => 1, HelpName = "N" };
+        var json = new Option<bool>("--json") { Description = "Print the metrics as a JSON object." };
+        var command = new Command("eval", "Evaluate dumped predictions (kiln test --out) offline with the config's test_evaluator.") { configArg, resultsArg };
+        command.Options.Add(cfgOptions);
+        command.Options.Add(chunk);
+        command.Options.Add(json);
+        command.SetAction(parse => KilnCli.Guard(parse, plugins, debug, output, error, host =>
+        {
+            string configPath = parse.GetValue(configArg)!;
+            string resultsPath = parse.GetValue(resultsArg)!;
+            if (!File.Exists(resultsPath))
+                throw new KilnException($"results file '{resultsPath}' does not exist; write one with kiln test CONFIG CHECKPOINT --out {resultsPath}.");
+            var cfg = TrainCommand.LoadConfig(host.Services, configPath, parse.GetValue(cfgOptions));
+            var evaluatorCfg = cfg.Dict.Get("test_evaluator")
+                ?? throw new KilnException($"{cfg.FileName ?? configPath} has no test_evaluator; kiln eval runs it over the results (e.g. test_evaluator = dict(type='metrics.Accuracy')).");
+            var evaluator = Evaluation.Evaluator.FromConfig(evaluatorCfg, host.Services.GetRequiredService<Registry.IComponentBuilder>(), "test_evaluator",
+                cfg.Dict.Get("default_scope", Registry.RegistryTree.RootScope) as string);
+            var metrics = evaluator.OfflineEvaluateFile(resultsPath, parse.GetValue(chunk));
+            if (parse.GetValue(json))
+                output.WriteLine(System.Text.Json.JsonSerializer.Serialize(metrics));
+            else
+                foreach (var (name, value) in metrics)
+                    output.WriteLine($"{name}: {value.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)}");
+            return 0;
+        }));
+        return command;
+    }
+
     private static Command Create(string mode, string description, Option<string?>? outFile, Option<string[]> plugins, Option<bool> debug, TextWriter output, TextWriter error)
     {
         var configArg = CliOptions.Config();

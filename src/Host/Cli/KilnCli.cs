@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 namespace Kiln.Cli;
 
 /// <summary>
-/// The <c>kiln</c> command line: <c>train</c>, <c>test</c>, <c>val</c>, <c>plugins list</c>, <c>registry list</c>, <c>config dump|explain|validate</c>, <c>--version</c>. User errors
+/// The <c>kiln</c> command line: <c>train</c>, <c>test</c>, <c>val</c>, <c>plugins list</c>, <c>registry list</c>, <c>config dump|explain|validate</c>, <c>plugins install</c>, <c>serve</c>, <c>--version</c>. User errors
 /// (<see cref="KilnException"/>) print one message and exit 1; <c>--debug</c> adds the stack trace.
 /// </summary>
 public static class KilnCli
@@ -33,11 +33,13 @@ public static class KilnCli
         root.Subcommands.Add(TrainCommand.Create(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(EvalCommands.CreateTest(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(EvalCommands.CreateVal(pluginsOption, debugOption, output, error));
+        root.Subcommands.Add(EvalCommands.CreateEval(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(PluginsCommand.Create(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(ConfigCommand.Create(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(RegistryCommand.Create(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(ScheduleCommand.Create(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(HooksCommand.Create(pluginsOption, debugOption, output, error));
+        root.Subcommands.Add(ServeCommand.Create(pluginsOption, debugOption, output, error));
 
         var config = new InvocationConfiguration { Output = output, Error = error };
         return root.Parse(args).Invoke(config);

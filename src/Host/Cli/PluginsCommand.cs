@@ -33,9 +33,46 @@ internal static class PluginsCommand
                 output.WriteLine("(no plugins found; they load from plugins/ beside the kiln executable, --plugins DIR or KILN_PLUGINS)");
             return 0;
         }));
-        var command = new Command("plugins", "Inspect the plugins the host loads.");
+        var command = new Command("plugins", "Inspect the plugins the host loads, and install plugin packages.");
         command.Subcommands.Add(list);
+        command.Subcommands.Add(CreateInstall(debug, output, error));
         return command;
+    }
+
+    /// <summary><c>kiln plugins install SOURCE [--to DIR]</c>: unpacks a plugin package or folder into a plugins folder.</summary>
+    private static Command CreateInstall(Option<bool> debug, TextWriter output, TextWriter error)
+    {
+        var source = new Argument<string>("source")
+        {
+            Description = "A plugin package (.nupkg from `dotnet pack` of a plugin project), an unpacked one, or a plugin folder (a built plugin's output).",
+            HelpName = "PACKAGE|FOLDER",
+        };
+        var to = new Option<string?>("--to")
+        {
+            Description = "The plugins folder to install into (default: the first KILN_PLUGINS folder, else ~/.kiln/plugins, which kiln loads when it exists).",
+            HelpName = "DIR",
+        };
+        var install = new Command("install", "Install a plugin package or folder into the user plugins folder (~/.kiln/plugins or KILN_PLUGINS), replacing an older copy.") { source };
+        install.Options.Add(to);
+        install.SetAction(parse =>
+        {
+            try
+            {
+                string root = Path.GetFullPath(parse.GetValue(to) ?? PluginLoader.UserRoot);
+                foreach (var p in PluginInstaller.Install(parse.GetValue(source)!, root))
+                    output.WriteLine($"{(p.Replaced ? "replaced" : "installed")} plugin {p.Name} {p.Version} (scope '{p.Scope}') in {p.Directory}");
+                if (parse.GetValue(to) is not null && !PluginLoader.DefaultRoots([]).Any(r => Path.GetFullPath(r) == root))
+                    output.WriteLine($"kiln loads it with --plugins {root} or KILN_PLUGINS={root}.");
+                return 0;
+            }
+            catch (KilnException e)
+            {
+                error.WriteLine($"kiln: error: {e.Message}");
+                if (parse.GetValue(debug)) error.WriteLine(e);
+                return 1;
+            }
+        });
+        return install;
     }
 
     internal static string Describe(PluginProblem problem) => problem switch

@@ -55,6 +55,8 @@ public sealed class DefaultSampler : ISampler
 
     public void SetEpoch(int epoch) => _epoch = epoch;
 
+    public int Epoch => _epoch;
+
     public IEnumerator<int> GetEnumerator()
     {
         long[] order;

@@ -7,12 +7,18 @@ internal interface IHostRunnerContext : IRunnerContext
 {
     LogProcessor LogProcessor { get; }
 
-    /// <summary>LocalVisBackend's scalar file name under <c>vis_data</c>, or null when the visualizer has no LocalVisBackend.</summary>
-    string? ScalarSaveFile { get; }
-
     /// <summary>The sampler of the training dataloader, for <see cref="DistSamplerSeedHook"/>.</summary>
     Datasets.ISampler? TrainSampler { get; }
 
     /// <summary>The parameter schedulers, once training has built them (empty before), for <see cref="ParamSchedulerHook"/>.</summary>
     IReadOnlyList<Optim.Schedulers.ParamScheduler> ParamSchedulers { get; }
+
+    /// <summary>
+    /// <see cref="IRunnerContext.SaveCheckpoint"/> with MMEngine's <c>meta</c> argument: <paramref name="meta"/>'s epoch and
+    /// iteration go into <c>meta</c> instead of the ones <paramref name="byEpoch"/> implies (best checkpoints).
+    /// </summary>
+    void SaveCheckpoint(string directory, string fileName, bool saveOptimizer, bool saveParamScheduler, bool byEpoch, (int Epoch, int Iter) meta);
+
+    /// <summary>Builds a component from a registry in the Runner's default scope (EMAHook's <c>ema_type</c>).</summary>
+    T Build<T>(string registry, Config.ConfigDict cfg, string keyPath, IReadOnlyDictionary<string, object?>? defaultArgs = null) where T : class;
 }

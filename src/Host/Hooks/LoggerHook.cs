@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Kiln.Registry;
 using Microsoft.Extensions.Logging;
 
@@ -64,20 +63,7 @@ public sealed class LoggerHook(int interval = 10, bool ignoreLast = true, int in
     private static Logging.LogProcessor Processor(IRunnerContext runner) =>
         (runner as IHostRunnerContext)?.LogProcessor ?? throw new InvalidOperationException("LoggerHook needs the host's runner.");
 
-    /// <summary>One JSON line per tag, with <c>step</c>, appended to both of LocalVisBackend's files.</summary>
-    private static void WriteScalars(IRunnerContext runner, Dictionary<string, object> tag, int step)
-    {
-        if ((runner as IHostRunnerContext)?.ScalarSaveFile is not { } scalarFile) return;
-        var line = new Dictionary<string, object>(tag) { ["step"] = step };
-        string json = JsonSerializer.Serialize(line, ScalarJson.Options);
-        string dir = Path.Combine(runner.LogDir, "vis_data");
-        Directory.CreateDirectory(dir);
-        foreach (var file in new[] { scalarFile, runner.Timestamp + ".json" })
-            File.AppendAllText(Path.Combine(dir, file), json + "\n");
-    }
-
-    private static class ScalarJson
-    {
-        public static readonly JsonSerializerOptions Options = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
-    }
+    /// <summary>MMEngine: <c>runner.visualizer.add_scalars(tag, step, file_path=f'{timestamp}.json')</c>; LocalVisBackend writes one JSON line to both files.</summary>
+    private static void WriteScalars(IRunnerContext runner, Dictionary<string, object> tag, int step) =>
+        runner.Visualizer?.AddScalars(tag, step, runner.Timestamp + ".json");
 }

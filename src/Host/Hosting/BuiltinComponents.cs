@@ -10,5 +10,9 @@ internal static class BuiltinComponents
     {
         OptimizerFactories.Register(root);
         Optim.Schedulers.SchedulerFactories.Register(root);
+        // The visualizer types live in Kiln.Abstractions so plugins can derive from them; the host scan covers only its own assembly.
+        root.Register(Registries.Visualizers, typeof(Visualization.Visualizer));
+        root.Register(Registries.VisBackends, typeof(Visualization.LocalVisBackend));
+        root.Register(Registries.VisBackends, typeof(Visualization.TensorboardVisBackend));
     }
 }

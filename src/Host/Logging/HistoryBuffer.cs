@@ -23,7 +23,52 @@ public sealed class HistoryBuffer : IHistoryBuffer
         _counts = new int[_values.Length];
     }
 
+    /// <summary>
+    /// MMEngine's <c>HistoryBuffer(log_history, count_history, max_length)</c>: starts from the given histories (equal
+    /// lengths); beyond <paramref name="maxLength"/> only the newest values are kept.
+    /// </summary>
+    public HistoryBuffer(IReadOnlyList<double> logHistory, IReadOnlyList<int> countHistory, int maxLength = DefaultMaxLength) : this(maxLength)
+    {
+        ArgumentNullException.ThrowIfNull(logHistory);
+        ArgumentNullException.ThrowIfNull(countHistory);
+        if (logHistory.Count != countHistory.Count)
+            throw new ArgumentException($"The lengths of log_history ({logHistory.Count}) and count_history ({countHistory.Count}) should be equal.", nameof(countHistory));
+        for (int i = Math.Max(0, logHistory.Count - maxLength); i < logHistory.Count; i++) Update(logHistory[i], countHistory[i]);
+    }
+
     public int MaxLength { get; }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<IHistoryBuffer, int?, double>> StatisticsMethods = new(
+        new Dictionary<string, Func<IHistoryBuffer, int?, double>>
+        {
+            ["min"] = (b, w) => b.Min(w),
+            ["max"] = (b, w) => b.Max(w),
+            ["current"] = (b, w) => w is null ? b.Current
+                : throw new ArgumentException("HistoryBuffer.current takes no window_size; remove window_size from this custom_cfg entry."),
+            ["mean"] = (b, w) => b.Mean(w),
+        }, StringComparer.Ordinal);
+
+    /// <summary>The statistics <see cref="Statistics(string, int?)"/> knows: min, max, current, mean and any registered.</summary>
+    public static IReadOnlyCollection<string> StatisticsNames => StatisticsMethods.Keys.Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// MMEngine's <c>HistoryBuffer.register_statistics</c>: adds a named statistic (given the buffer and an optional
+    /// window) that <c>custom_cfg</c>'s <c>method_name</c> can use. A name can be registered once.
+    /// </summary>
+    public static void RegisterStatistics(string name, Func<IHistoryBuffer, int?, double> method)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(method);
+        if (!StatisticsMethods.TryAdd(name, method))
+            throw new InvalidOperationException($"method_name '{name}' cannot be registered twice!");
+    }
+
+    /// <summary>MMEngine's <c>statistics(method_name, window_size)</c>.</summary>
+    public double Statistics(string methodName, int? windowSize = null) => Statistics(this, methodName, windowSize);
+
+    internal static double Statistics(IHistoryBuffer buffer, string methodName, int? windowSize) =>
+        StatisticsMethods.TryGetValue(methodName, out var method) ? method(buffer, windowSize)
+            : throw new KeyNotFoundException($"{methodName} has not been registered in HistoryBuffer._statistics_methods; known: {string.Join(", ", StatisticsNames)}.");
 
     public int Count => _count;
 

@@ -31,6 +31,37 @@ public sealed class MessageHub : IMessageHub
         buffer.Update(value, count);
     }
 
+    /// <summary>
+    /// MMEngine's <c>update_scalars</c>: each value is a number (a one-element tensor too) or a dict
+    /// <c>{value, count}</c>; a dict without <c>value</c> is an error naming the key.
+    /// </summary>
+    public void UpdateScalars(IReadOnlyDictionary<string, object?> logDict, bool resumed = true)
+    {
+        ArgumentNullException.ThrowIfNull(logDict);
+        foreach (var (key, raw) in logDict)
+        {
+            if (raw is System.Collections.IDictionary dict)
+            {
+                if (!dict.Contains("value"))
+                    throw new ArgumentException($"update_scalars: '{key}' is a dict without 'value'; give dict(value=..., count=...).", nameof(logDict));
+                int count = dict.Contains("count") ? Convert.ToInt32(ToDouble(key, dict["count"]), System.Globalization.CultureInfo.InvariantCulture) : 1;
+                UpdateScalar(key, ToDouble(key, dict["value"]), count, resumed);
+            }
+            else
+            {
+                UpdateScalar(key, ToDouble(key, raw), 1, resumed);
+            }
+        }
+    }
+
+    private static double ToDouble(string key, object? value) => value switch
+    {
+        TorchSharp.torch.Tensor t when t.numel() == 1 => t.to_type(TorchSharp.torch.ScalarType.Float64).item<double>(),
+        TorchSharp.torch.Tensor t => throw new ArgumentException($"update_scalars: '{key}' is a tensor of {t.numel()} elements; only one-element tensors are scalars."),
+        IConvertible c when value is not string and not bool => c.ToDouble(System.Globalization.CultureInfo.InvariantCulture),
+        _ => throw new ArgumentException($"update_scalars: '{key}' = {Kiln.Config.ConfigFormatter.Format(value)} is not a number."),
+    };
+
     public void UpdateInfo(string key, object? value, bool resumed = true)
     {
         SetResumed(key, resumed);

@@ -6,7 +6,8 @@ namespace Kiln.Loops;
 
 /// <summary>
 /// MMEngine's <c>EpochBasedTrainLoop</c> (runner/loops.py): <see cref="MaxEpochs"/> passes over the dataloader,
-/// validating every <c>val_interval</c> epochs from <c>val_begin</c> and after the last one.
+/// validating every <c>val_interval</c> epochs from <c>val_begin</c> and after the last one. Resumed from a
+/// checkpoint saved mid-epoch, it continues that epoch at the first batch not yet trained on.
 /// </summary>
 [Register(Registries.Loops)]
 public sealed class EpochBasedTrainLoop : TrainLoop
@@ -31,9 +32,10 @@ public sealed class EpochBasedTrainLoop : TrainLoop
     {
         var hooks = Runner.HookList;
         hooks.Call(h => h.BeforeTrain(Runner));
-        while (Epoch < MaxEpochs && !StopTraining)
+        while (Epoch < MaxEpochs && !StopTraining && !Interrupted)
         {
             RunEpoch();
+            if (Interrupted) return;
             DecideCurrentValInterval(Epoch + 1);
             if (ShouldValidate(Epoch, MaxEpochs)) Runner.ValLoop!.Run();
         }
@@ -45,9 +47,12 @@ public sealed class EpochBasedTrainLoop : TrainLoop
         var hooks = Runner.HookList;
         hooks.Call(h => h.BeforeTrainEpoch(Runner));
         Runner.Model.train();
-        using (var batches = Dataloader.GetEnumerator())
+        // A run resumed from a checkpoint saved mid-epoch (CheckpointHook by_epoch=False) starts this pass at the
+        // first batch not yet trained on, skipping the consumed ones by sampler index (MMEngine restarts the epoch).
+        int skip = Math.Clamp(Iter - Epoch * Dataloader.Count, 0, Dataloader.Count);
+        using (var batches = Dataloader.Enumerate(skip).GetEnumerator())
         {
-            for (int index = 0; !StopTraining; index++)
+            for (int index = skip; !StopTraining && !Interrupted; index++)
             {
                 // One scope per iteration, opened before the batch is fetched: the batch's tensors, the forward
                 // graph and the losses are all freed here; only plain log values leave it.
@@ -56,6 +61,7 @@ public sealed class EpochBasedTrainLoop : TrainLoop
                 RunIter(index, batches.Current);
             }
         }
+        if (Interrupted) return;
         hooks.Call(h => h.AfterTrainEpoch(Runner));
         Epoch++;
     }

@@ -38,12 +38,13 @@ public sealed class IterBasedTrainLoop : TrainLoop
         var hooks = Runner.HookList;
         hooks.Call(h => h.BeforeTrain(Runner));
         hooks.Call(h => h.BeforeTrainEpoch(Runner));
-        int passes = Iter / Dataloader.Count;
-        int skip = Iter % Dataloader.Count;
+        // An InfiniteSampler's stream never ends, so a resumed run skips all consumed batches of its one pass.
+        int passes = Dataloader.IsInfinite ? 0 : Iter / Dataloader.Count;
+        int skip = Dataloader.IsInfinite ? Iter : Iter % Dataloader.Count;
         var batches = StartPass(passes, skip);
         try
         {
-            while (Iter < MaxIters && !StopTraining)
+            while (Iter < MaxIters && !StopTraining && !Interrupted)
             {
                 Runner.Model.train();
                 using (torch.NewDisposeScope())
@@ -56,6 +57,7 @@ public sealed class IterBasedTrainLoop : TrainLoop
                     }
                     RunIter(Iter, batches.Current);
                 }
+                if (Interrupted) break;
                 DecideCurrentValInterval(Iter + 1);
                 if (ShouldValidate(Iter, MaxIters)) Runner.ValLoop!.Run();
             }
@@ -64,6 +66,7 @@ public sealed class IterBasedTrainLoop : TrainLoop
         {
             batches.Dispose();
         }
+        if (Interrupted) return;
         hooks.Call(h => h.AfterTrainEpoch(Runner));
         hooks.Call(h => h.AfterTrain(Runner));
     }

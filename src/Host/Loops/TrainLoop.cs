@@ -51,6 +51,12 @@ public abstract class TrainLoop : BaseLoop
 
     internal bool StopTraining { get; set; }
 
+    /// <summary>
+    /// Set by <see cref="Runner.Interrupt"/> (kiln serve's graceful stop): the loop ends after the current iteration,
+    /// without finishing the epoch, validating or calling AfterTrainEpoch/AfterTrain, so the run can resume there.
+    /// </summary>
+    internal bool Interrupted { get; set; }
+
     public abstract void Run();
 
     /// <summary>MMEngine's <c>_decide_current_val_interval</c>: the interval of the last milestone at or before <paramref name="progress"/>.</summary>

@@ -23,7 +23,9 @@ public static class PluginLoader
 
     /// <summary>
     /// The plugin folders the host loads: <c>plugins/</c> beside the executable when it exists, then
-    /// <c>KILN_PLUGINS</c>, then <paramref name="extraRoots"/> (which must exist: <see cref="Discover"/> checks).
+    /// <c>KILN_PLUGINS</c> when set, else the user plugins folder <c>~/.kiln/plugins</c> when it exists (where
+    /// <c>kiln plugins install</c> puts plugins), then <paramref name="extraRoots"/> (which must exist:
+    /// <see cref="Discover"/> checks).
     /// </summary>
     public static IReadOnlyList<string> DefaultRoots(IEnumerable<string> extraRoots)
     {
@@ -32,9 +34,20 @@ public static class PluginLoader
         if (System.IO.Directory.Exists(bundled)) roots.Add(bundled);
         if (Environment.GetEnvironmentVariable("KILN_PLUGINS") is { Length: > 0 } env)
             roots.AddRange(env.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+        else if (System.IO.Directory.Exists(UserRoot)) roots.Add(UserRoot);
         roots.AddRange(extraRoots);
         return roots;
     }
+
+    /// <summary>
+    /// Where <c>kiln plugins install</c> puts plugins: the first folder in <c>KILN_PLUGINS</c> when set, else
+    /// <c>~/.kiln/plugins</c>.
+    /// </summary>
+    public static string UserRoot =>
+        Environment.GetEnvironmentVariable("KILN_PLUGINS") is { Length: > 0 } env
+            && env.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries) is [var first, ..]
+            ? Path.GetFullPath(first)
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kiln", "plugins");
 
     /// <summary>
     /// Every plugin entry assembly under <paramref name="roots"/>: a root is either a plugin folder itself or a
@@ -57,7 +70,7 @@ public static class PluginLoader
     }
 
     /// <summary>The dll in <paramref name="dir"/> that has a matching <c>.deps.json</c> and is not a shared assembly.</summary>
-    private static string? EntryAssemblyIn(string dir) =>
+    internal static string? EntryAssemblyIn(string dir) =>
         System.IO.Directory.GetFiles(dir, "*.deps.json")
             .Select(deps => Path.Combine(dir, Path.GetFileName(deps)[..^".deps.json".Length] + ".dll"))
             .FirstOrDefault(File.Exists);

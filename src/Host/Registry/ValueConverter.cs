@@ -24,7 +24,10 @@ internal static class ValueConverter
         (typeof(BaseMetric), Registries.Metrics),
         (typeof(IDataset), Registries.Datasets),
         (typeof(ISampler), Registries.DataSamplers),
+        (typeof(IBatchSampler), Registries.DataSamplers),
+        (typeof(ITransform), Registries.Transforms),
         (typeof(torch.nn.Module), Registries.Models),
+        (typeof(Visualization.VisBackend), Registries.VisBackends),
     ];
 
     public static string? RegistryFor(Type type)

@@ -63,40 +63,85 @@ public partial class Runner
     }
 
     /// <summary>
-    /// MMEngine's <c>build_dataloader</c>: dataset from DATASETS, sampler from DATA_SAMPLERS (seeded with the run's
-    /// seed), batches collated by <c>collate_fn</c> from FUNCTIONS (<c>pseudo_collate</c> when not given).
+    /// MMEngine's <c>build_dataloader</c> for this run: the run's default scope, message hub and seed (the sampler's,
+    /// unless <c>diff_rank_seed</c>, and the per-sample seeds').
     /// </summary>
     internal Data.DataLoader BuildDataloader(object? value, string keyPath)
     {
         if (value is Data.DataLoader ready) return ready;
         var cfg = value as ConfigDict ?? throw new KilnException($"{keyPath} must be a dataloader dict or a DataLoader.");
+        using var hub = ComponentBuilder.Provide<Logging.IMessageHub>(MessageHub);
+        return BuildDataloader(cfg, _builder, _defaultScope, _randomness.DiffRankSeed ? null : Seed, Seed, keyPath);
+    }
+
+    /// <summary>
+    /// MMEngine's static <c>Runner.build_dataloader(cfg)</c> (RUN-17), usable without a Runner: dataset from DATASETS
+    /// (a dict, or a ready <c>IDataset</c>; a BaseDataset is fully initialised first), sampler from DATA_SAMPLERS
+    /// seeded with <paramref name="seed"/>, an optional <c>batch_sampler</c> from DATA_SAMPLERS given the sampler and
+    /// <c>batch_size</c>, <c>collate_fn</c> and <c>worker_init_fn</c> from FUNCTIONS (as partials), and the worker
+    /// options <c>num_workers</c>, <c>prefetch_factor</c>, <c>persistent_workers</c>, <c>pin_memory</c>, <c>drop_last</c>.
+    /// </summary>
+    public static Data.DataLoader BuildDataloader(ConfigDict cfg, IServiceProvider services, int? seed = null, string? defaultScope = null)
+        => BuildDataloader(cfg, services.GetRequiredService<ComponentBuilder>(), defaultScope, seed, seed, "dataloader");
+
+    private static Data.DataLoader BuildDataloader(ConfigDict cfg, ComponentBuilder builder, string? defaultScope, int? samplerSeed, int? loaderSeed, string keyPath)
+    {
         string[] known = ["dataset", "sampler", "batch_size", "num_workers", "persistent_workers", "drop_last", "pin_memory", "collate_fn", "batch_sampler", "prefetch_factor", "worker_init_fn"];
         foreach (var key in cfg.Keys)
             if (!known.Contains(key))
                 throw new KilnException($"{keyPath}.{key} is not a dataloader option; valid: {string.Join(", ", known)}.");
-        foreach (var key in new[] { "batch_sampler", "prefetch_factor", "worker_init_fn" })
-            if (cfg.Get(key) is not null)
-                throw new KilnException($"{keyPath}.{key} is not built yet in Kiln (issue 8); remove it.");
+        if (cfg.ContainsKey("shuffle"))
+            throw new KilnException($"{keyPath}.shuffle: dict dataloaders take a sampler instead, e.g. sampler=dict(type='DefaultSampler', shuffle=True).");
+        using var scope = DefaultScope.Overwrite(defaultScope);
+        var component = (IComponentBuilder)builder;
+
         Func<IReadOnlyList<Structures.Sample>, Structures.DataBatch>? collate = null;
         if (cfg.Get("collate_fn") is ConfigDict collateCfg)
         {
             // MMEngine: collate_fn = partial(FUNCTIONS.get(type), **rest), so a plugin's registered collate function works.
-            using var scope = DefaultScope.Overwrite(_defaultScope);
-            var call = _builder.Partial(Registries.Functions, collateCfg, $"{keyPath}.collate_fn");
+            var call = builder.Partial(Registries.Functions, collateCfg, $"{keyPath}.collate_fn");
             collate = samples => call([samples]) as Structures.DataBatch
                 ?? throw new KilnException($"{keyPath}.collate_fn: '{collateCfg.Type}' must return a DataBatch.");
         }
+        else if (cfg.Get("collate_fn") is { } other)
+            throw new KilnException($"{keyPath}.collate_fn = {ConfigFormatter.Format(other)} must be a dict naming a registered function, e.g. dict(type='default_collate').");
 
-        var datasetCfg = cfg.Get("dataset") as ConfigDict ?? throw new KilnException($"{keyPath}.dataset must be a dict with a 'type'.");
-        var dataset = Build<Datasets.IDataset>(Registries.Datasets, datasetCfg, $"{keyPath}.dataset");
+        Action<int>? workerInit = null;
+        if (cfg.Get("worker_init_fn") is ConfigDict initCfg)
+        {
+            var call = builder.Partial(Registries.Functions, initCfg, $"{keyPath}.worker_init_fn");
+            workerInit = workerId => call([workerId]);
+        }
+
+        Datasets.IDataset dataset = cfg.Get("dataset") switch
+        {
+            Datasets.IDataset ready => ready,
+            ConfigDict datasetCfg => component.Build<Datasets.IDataset>(Registries.Datasets, datasetCfg, null, $"{keyPath}.dataset"),
+            _ => throw new KilnException($"{keyPath}.dataset must be a dict with a 'type' or a dataset object."),
+        };
+        if (dataset is Datasets.IAnnotatedDataset annotated) annotated.FullInit();
         var samplerCfg = cfg.Get("sampler") as ConfigDict
             ?? throw new KilnException($"{keyPath}.sampler is required, e.g. sampler=dict(type='DefaultSampler', shuffle=True).");
-        var sampler = Build<Datasets.ISampler>(Registries.DataSamplers, samplerCfg, $"{keyPath}.sampler",
-            new Dictionary<string, object?> { ["dataset"] = dataset, ["seed"] = _randomness.DiffRankSeed ? null : (long)Seed });
+        var sampler = component.Build<Datasets.ISampler>(Registries.DataSamplers, samplerCfg,
+            new Dictionary<string, object?> { ["dataset"] = dataset, ["seed"] = samplerSeed is { } s ? (long)s : null }, $"{keyPath}.sampler");
         int batchSize = Int(cfg.Get("batch_size", 1L), $"{keyPath}.batch_size");
+        Datasets.IBatchSampler? batchSampler = null;
+        if (cfg.Get("batch_sampler") is ConfigDict batchSamplerCfg)
+            batchSampler = component.Build<Datasets.IBatchSampler>(Registries.DataSamplers, batchSamplerCfg,
+                new Dictionary<string, object?> { ["sampler"] = sampler, ["batch_size"] = (long)batchSize }, $"{keyPath}.batch_sampler");
+        else if (cfg.Get("batch_sampler") is { } bad)
+            throw new KilnException($"{keyPath}.batch_sampler = {ConfigFormatter.Format(bad)} must be a dict with a 'type' (a batch sampler in DATA_SAMPLERS).");
         int workers = Int(cfg.Get("num_workers", 0L), $"{keyPath}.num_workers");
-        return new Data.DataLoader(dataset, sampler, batchSize, cfg.Get("drop_last") is true, workers, collate);
+        int? prefetch = cfg.Get("prefetch_factor") is { } p ? Int(p, $"{keyPath}.prefetch_factor") : null;
+        return new Data.DataLoader(dataset, sampler, batchSize, Bool(cfg, "drop_last", keyPath), workers, collate, prefetch,
+            Bool(cfg, "persistent_workers", keyPath), Bool(cfg, "pin_memory", keyPath), batchSampler, loaderSeed, workerInit);
     }
+
+    private static bool Bool(ConfigDict cfg, string key, string keyPath) => cfg.Get(key, false) switch
+    {
+        bool b => b,
+        var v => throw new KilnException($"{keyPath}.{key} = {ConfigFormatter.Format(v)} must be True or False."),
+    };
 
     private static int Int(object? value, string keyPath) => value is long l && l is >= int.MinValue and <= int.MaxValue
         ? (int)l

@@ -15,6 +15,14 @@ public partial class Runner
     /// <c>auto_scale_lr</c> → the parameter schedulers → the val loop → BeforeRun → load or resume → InitializeCountStatus → train loop → AfterRun.
     /// Returns the trained model.
     /// </summary>
+    /// <summary>MMEngine's <c>_init_model_weights</c>: the model's <c>init_cfg</c>s, before any checkpoint is loaded over them.</summary>
+    private void InitModelWeights()
+    {
+        if (Model.IsInit) return;
+        using var logger = Models.BaseModule.UseInitLogger(Logger);
+        Model.InitWeights();
+    }
+
     public virtual Models.BaseModel Train()
     {
         var trainCfg = Cfg.Get("train_cfg") as ConfigDict
@@ -31,6 +39,7 @@ public partial class Runner
             _valLoop = BuildEvalLoop(valCfg, "val");
 
         HookList.Call(h => h.BeforeRun(this));
+        InitModelWeights();
         LoadOrResume();
         _optimWrapper.InitializeCountStatus(_trainLoop.Iter, _trainLoop.MaxIters);
         if (_stopRequested) _trainLoop.StopTraining = true;

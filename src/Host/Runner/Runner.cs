@@ -28,7 +28,6 @@ public partial class Runner : IHostRunnerContext, IDisposable
     private readonly IDisposable _logFile;
     private readonly string? _defaultScope;
     private readonly RandomnessSettings _randomness;
-    private readonly VisualizerSettings _visualizer;
     private TrainLoop? _trainLoop;
     private ValLoop? _valLoop;
     private ValLoop? _testLoop;
@@ -48,8 +47,10 @@ public partial class Runner : IHostRunnerContext, IDisposable
 
     public int Seed => _randomness.Seed;
 
-    // MMEngine's Visualizer is master_only: the scalars of rank 0 only.
-    string? IHostRunnerContext.ScalarSaveFile => Distributed.Dist.IsMainProcess ? _visualizer.ScalarSaveFile : null;
+    /// <summary>The run's visualizer (MMEngine's <c>runner.visualizer</c>), also <see cref="Visualization.Visualizer.GetCurrentInstance"/>.</summary>
+    public Visualization.Visualizer Visualizer { get; }
+
+    Visualization.Visualizer? IRunnerContext.Visualizer => Visualizer;
 
     /// <summary>MMEngine's <c>runner.distributed</c>: the config's <c>launcher</c> is not 'none'.</summary>
     public bool IsDistributed { get; }
@@ -116,6 +117,18 @@ public partial class Runner : IHostRunnerContext, IDisposable
         _ => null,
     } ?? throw new InvalidOperationException($"there is no {mode} dataloader in this run.");
 
+    /// <summary>
+    /// Ends training after the current iteration, mid-epoch, skipping the epoch's end, validation and AfterTrain
+    /// (<c>kiln serve</c>'s graceful stop: its hook saves a checkpoint first, and the job resumes from it).
+    /// </summary>
+    public void Interrupt()
+    {
+        if (_trainLoop is not null) _trainLoop.Interrupted = true;
+    }
+
+    /// <summary>Whether <see cref="Interrupt"/> ended the last <see cref="Train"/> early.</summary>
+    public bool Interrupted => _trainLoop?.Interrupted ?? false;
+
     public void RequestStop()
     {
         _stopRequested = true;
@@ -173,8 +186,8 @@ public partial class Runner : IHostRunnerContext, IDisposable
         LogDistCfg(cfg.Get("env_cfg"));
         LogEnvironment(randomnessApplied);
 
-        // 6. visualizer (scalars to LocalVisBackend), log processor (the message hub exists already)
-        _visualizer = VisualizerSettings.From(cfg.Get("visualizer"));
+        // 6. visualizer (its backends get the config now and the LoggerHook's scalars later), log processor
+        Visualizer = BuildVisualizer(cfg.Get("visualizer"));
         LogProcessor = cfg.Get("log_processor") is ConfigDict lp
             ? Build<LogProcessor>(Registries.LogProcessors, WithDefaultType(lp, nameof(Logging.LogProcessor)), "log_processor")
             : new LogProcessor();
@@ -233,6 +246,9 @@ public partial class Runner : IHostRunnerContext, IDisposable
         return ((IComponentBuilder)_builder).Build<T>(registry, cfg, defaultArgs, keyPath);
     }
 
+    T IHostRunnerContext.Build<T>(string registry, ConfigDict cfg, string keyPath, IReadOnlyDictionary<string, object?>? defaultArgs) where T : class =>
+        Build<T>(registry, cfg, keyPath, defaultArgs);
+
     /// <summary>MMEngine: a top-level <c>data_preprocessor</c> is the model's unless the model dict sets its own.</summary>
     private static ConfigDict WithDataPreprocessor(ConfigDict model, object? dataPreprocessor)
     {
@@ -259,6 +275,7 @@ public partial class Runner : IHostRunnerContext, IDisposable
     {
         if (!disposing) return;
         _logFile.Dispose();
+        Visualizer.Dispose();
         Model.Dispose();
     }
 }

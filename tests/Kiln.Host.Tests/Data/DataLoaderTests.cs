@@ -46,7 +46,7 @@ public class DataLoaderTests
     public void DefaultSampler_ShardsByRank_AsMMEngine(int rank, bool roundUp, int[] expected)
     {
         using var _ = Kiln.Distributed.Dist.Use(new FakeGroup(rank, 3));
-        var sampler = new DefaultSampler(new Numbers(10), shuffle: false, roundUp: roundUp);
+        var sampler = new DefaultSampler(new Numbers(10), shuffle: false, seed: 0, roundUp: roundUp);
         Assert.Equal(expected, sampler);
         Assert.Equal(expected.Length, sampler.Count);
     }

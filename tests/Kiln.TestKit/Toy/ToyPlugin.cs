@@ -12,6 +12,7 @@ public sealed class ToyPlugin : IKilnPlugin
         registrar.Register(Registries.Models, typeof(ToyModel));
         registrar.Register(Registries.Datasets, typeof(ToyDataset));
         registrar.Register(Registries.Metrics, typeof(ToyMetric));
+        registrar.Register(Registries.Metrics, typeof(TriangleMetric));
         registrar.Register(Registries.Hooks, typeof(RecordingHook));
         registrar.Register(Registries.Runners, typeof(ToyCustomRunner));
         registrar.Register(Registries.Loops, typeof(ToyValLoop));
