@@ -20,6 +20,9 @@ if (args is ["hoststart-child"]) return HostStartBenchmark.Child();
 if (args.Length > 0 && args[0] == "optimwrapper")
     return OptimWrapperBench.Run(args[1..]);
 
+// dist [ROUNDS]: two MPI ranks x 1 thread against one process x 2 threads (DistBenchmark.cs).
+if (args.Length > 0 && args[0] == "dist")
+    return DistBenchmark.Run(args[1..]);
 // evalmemory [SAMPLES]: 1,000,000 predictions through an Evaluator, memory every 100k (EvalMemoryBenchmark.cs).
 if (args is ["evalmemory", ..]) return EvalMemoryBenchmark.Run(args[1..]);
 // checkpoint [ROUNDS]: save/load of a 100 MB state dict against File.Copy of the same bytes (CheckpointBenchmark.cs).
@@ -36,6 +39,7 @@ const string Usage = """
       config [PASSES]   parse and merge the config corpus, ms per file
       hoststart [PROCESSES]  host start with the bundled plugins to ready
       optimwrapper [ITERATIONS]  UpdateParams against backward/step/zero_grad by hand
+      dist [ROUNDS]     2 MPI ranks x 1 thread vs 1 process x 2 threads, LeNet-5 samples/s (needs mpirun)
       evalmemory [SAMPLES]  predictions through an Evaluator (default 1,000,000), memory every 100,000
       checkpoint [ROUNDS]   save and load a 100 MB state dict against File.Copy of the same bytes
       dataloader [ROUNDS]  PNG pipeline batches/s with num_workers 0/1/2, memory over 20 epochs with workers

@@ -14,7 +14,8 @@ namespace Kiln;
 /// (<see cref="LibTorchContext"/>); with <c>randomness.deterministic=True</c> it stays off, as MMEngine warns.</item>
 /// <item><c>mp_cfg</c> (<c>mp_start_method</c>, <c>opencv_num_threads</c>): Python multiprocessing and OpenCV settings;
 /// Kiln loads data with threads, so they have no effect and are accepted for config compatibility.</item>
-/// <item><c>dist_cfg</c>, <c>resource_limit</c>: used by distributed training (issue 14); accepted.</item>
+/// <item><c>dist_cfg</c>: in a distributed run the Runner logs what MPI does not apply (backend, timeout);
+/// <c>resource_limit</c>: accepted (no file-descriptor limit to raise for threads).</item>
 /// </list>
 /// Any other key is an error naming it.
 /// </summary>

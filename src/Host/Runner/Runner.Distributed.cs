@@ -64,6 +64,19 @@ public partial class Runner
             new Dictionary<string, object?> { ["module"] = Model });
     }
 
+    /// <summary>
+    /// <c>env_cfg.dist_cfg</c> (DIST-01): in a distributed run, says what of it Kiln's MPI transport does not apply
+    /// (<c>backend</c> other than 'mpi', <c>timeout</c>); OpenMMLab configs set <c>backend='nccl'</c> by default.
+    /// </summary>
+    private void LogDistCfg(object? envCfg)
+    {
+        if (!IsDistributed || (envCfg as ConfigDict)?.Get("dist_cfg") is not ConfigDict dist) return;
+        if (dist.Get("backend") is string backend && backend != "mpi")
+            Logger.LogInformation("env_cfg.dist_cfg.backend='{Backend}' is not used: Kiln's ranks communicate over MPI (NCCL is designed in docs/distributed.md, not built).", backend);
+        if (dist.Get("timeout") is { } timeout)
+            Logger.LogInformation("env_cfg.dist_cfg.timeout={Timeout} is not applied: MPI collectives have no timeout; a rank that dies ends the job through mpirun, and a failing rank calls MPI_Abort.", ConfigFormatter.Format(timeout));
+    }
+
     private sealed class NoFile : IDisposable
     {
         public static readonly NoFile Instance = new();

@@ -183,6 +183,7 @@ public partial class Runner : IHostRunnerContext, IDisposable
         Logger = provider.CreateLogger("Kiln.Runner");
         TopLevelKeys.Check(cfg, Logger);
         EnvSettings.From(cfg.Get("env_cfg")).Apply(Logger, _randomness.Deterministic);
+        LogDistCfg(cfg.Get("env_cfg"));
         LogEnvironment(randomnessApplied);
 
         // 6. visualizer (its backends get the config now and the LoggerHook's scalars later), log processor
