@@ -204,6 +204,27 @@ public class EvaluatorTests
         }
     }
 
+    private sealed class FailingMetric : BaseMetric
+    {
+        public override void Process(DataBatch dataBatch, IReadOnlyList<DataSample> dataSamples) => Results.Add(1.0);
+
+        public override IReadOnlyDictionary<string, double> ComputeMetrics(IReadOnlyList<object> results) => throw new KilnException("bad maths");
+    }
+
+    [Fact] // a failure on rank 0 reaches every rank instead of leaving them waiting
+    public void Evaluate_Rank0Fails_EveryRankGetsTheError()
+    {
+        var errors = RunRanks(2, rank =>
+        {
+            var metric = new FailingMetric();
+            metric.Process(NoBatch, [Indexed(rank)]);
+            try { metric.Evaluate(2); return ""; }
+            catch (KilnException e) { return e.Message; }
+        });
+        Assert.Equal("bad maths", errors[0]);
+        Assert.Equal("FailingMetric.ComputeMetrics failed on rank 0: bad maths", errors[1]);
+    }
+
     [Fact] // MMEngine's zip stops at the shortest part
     public void CollectResults_UnevenParts_StopAtShortestAsZip()
     {

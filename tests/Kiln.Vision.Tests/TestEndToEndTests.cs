@@ -10,7 +10,8 @@ namespace Kiln.Vision.Tests;
 /// <summary>
 /// Issue 10, Show-it 2 (RUN-04, LOOP-04, LOOP-05, EVAL-05): <c>kiln test</c> and <c>kiln val</c> on the LeNet-5
 /// checkpoint from the bundled example report the same accuracy as the last validation of the run that wrote it
-/// (the bundled config's test_dataloader is its val_dataloader), and <c>--out</c> dumps one entry per test sample.
+/// (the bundled config's test_dataloader is its val_dataloader), <c>--out</c> dumps one entry per test sample, and
+/// <c>kiln eval</c> on that dump (offline evaluation) reports the same accuracy again.
 /// </summary>
 [Collection("cli")]
 public class TestEndToEndTests(ITestOutputHelper log)
@@ -62,5 +63,11 @@ public class TestEndToEndTests(ITestOutputHelper log)
             if (Equals(entry["pred_label"], entry["gt_label"])) correct++;
         }
         Assert.Equal(trained, Math.Round(100.0 * correct / entries.Count, 4));
+
+        // EVAL-05 offline: kiln eval runs the config's test_evaluator over the dump and gives the same accuracy.
+        var eval = CliRun.Invoke(["eval", config, outFile, "--chunk-size", "64"]);
+        Assert.True(eval.ExitCode == 0, eval.Error + eval.Output);
+        Assert.Contains($"accuracy/top1: {trained.ToString("F4", CultureInfo.InvariantCulture)}", eval.Output);
+        log.WriteLine($"kiln eval on the dump: {eval.Output.Trim()}");
     }
 }

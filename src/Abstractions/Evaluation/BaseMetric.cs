@@ -66,19 +66,31 @@ public abstract class BaseMetric
 
         byte[] payload = [];
         IReadOnlyDictionary<string, double>? metrics = null;
+        Exception? failure = null;
         if (group.Rank == 0)
         {
-            var computed = ComputeMetrics(results);
-            metrics = string.IsNullOrEmpty(Prefix)
-                ? new Dictionary<string, double>(computed)
-                : computed.ToDictionary(kv => $"{Prefix}/{kv.Key}", kv => kv.Value);
-            if (group.WorldSize == 1) return metrics;
-            payload = PlainValues.Encode([metrics.ToDictionary(kv => kv.Key, kv => (object?)kv.Value)]);
+            try
+            {
+                var computed = ComputeMetrics(results);
+                metrics = string.IsNullOrEmpty(Prefix)
+                    ? new Dictionary<string, double>(computed)
+                    : computed.ToDictionary(kv => $"{Prefix}/{kv.Key}", kv => kv.Value);
+            }
+            catch (Exception e) when (group.WorldSize > 1)
+            {
+                // The other ranks wait for rank 0's metrics: tell them it failed instead of leaving them waiting.
+                failure = e;
+                payload = PlainValues.Encode(["error", $"{GetType().Name}.ComputeMetrics failed on rank 0: {e.Message}"]);
+            }
+            if (group.WorldSize == 1) return metrics!;
+            if (failure is null) payload = PlainValues.Encode(["metrics", metrics!.ToDictionary(kv => kv.Key, kv => (object?)kv.Value)]);
         }
         // MMEngine's broadcast_object_list: rank 0's metrics reach every rank.
-        var shared = group.AllGatherBytes(payload)[0];
+        var shared = PlainValues.Decode(group.AllGatherBytes(payload)[0]);
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
         if (metrics is not null) return metrics;
-        var dict = (Dictionary<string, object?>)PlainValues.Decode(shared)[0]!;
+        if ((string)shared[0]! == "error") throw new KilnException((string)shared[1]!);
+        var dict = (Dictionary<string, object?>)shared[1]!;
         return dict.ToDictionary(kv => kv.Key, kv => (double)kv.Value!);
     }
 

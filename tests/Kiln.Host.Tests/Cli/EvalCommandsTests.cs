@@ -70,4 +70,41 @@ public sealed class EvalCommandsTests : IDisposable
         Assert.Contains("--out", test.Output);
         Assert.Contains("CHECKPOINT", test.Output);
     }
+
+    [Fact] // EVAL-05: kiln eval errors name the missing file or key
+    public void Eval_MissingResultsOrEvaluator_AreErrorsNamingThem()
+    {
+        string missing = _tmp.Combine("none.pkl");
+        var run = CliRun.Invoke("eval", Write("cfg.py", TestOnly), missing);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"results file '{missing}' does not exist; write one with kiln test CONFIG CHECKPOINT --out {missing}", run.Error);
+
+        string dump = DumpTwo();
+        var noEvaluator = CliRun.Invoke("eval", Write("bare.py", "a = 1\n"), dump);
+        Assert.Equal(1, noEvaluator.ExitCode);
+        Assert.Contains("has no test_evaluator; kiln eval runs it over the results", noEvaluator.Error);
+    }
+
+    [Fact] // EVAL-05: kiln eval feeds the dumped entries to the test_evaluator (here DumpResults, which writes them again)
+    public void Eval_RunsTestEvaluatorOverTheDump()
+    {
+        string dump = DumpTwo();
+        string again = _tmp.Combine("again.pkl");
+        var run = CliRun.Invoke("eval", Write("cfg.py", $"test_evaluator = dict(type='DumpResults', out_file_path=r'{again}')\n"), dump, "--json");
+        Assert.True(run.ExitCode == 0, run.Error + run.Output);
+        Assert.Equal("{}", run.Output.Trim());
+        var entries = Kiln.Evaluation.DumpResults.Load(again);
+        Assert.Equal(2, entries.Count);
+        Assert.Equal(1L, ((Kiln.Checkpoints.PyDict)entries[1]!)["gt_label"]);
+    }
+
+    private string DumpTwo()
+    {
+        string path = _tmp.Combine("dump.pkl");
+        var metric = new Kiln.Evaluation.DumpResults(path);
+        metric.Process(new Kiln.Structures.DataBatch([], []),
+            [new Kiln.Structures.DataSample { GtLabel = 0, PredScore = [0.9f, 0.1f] }, new Kiln.Structures.DataSample { GtLabel = 1, PredScore = [0.2f, 0.8f] }]);
+        metric.Evaluate(2);
+        return path;
+    }
 }
