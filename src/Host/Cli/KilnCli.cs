@@ -38,6 +38,7 @@ public static class KilnCli
         root.Subcommands.Add(RegistryCommand.Create(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(ScheduleCommand.Create(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(HooksCommand.Create(pluginsOption, debugOption, output, error));
+        root.Subcommands.Add(AnalyzeCommand.Create(pluginsOption, debugOption, output, error));
 
         var config = new InvocationConfiguration { Output = output, Error = error };
         return root.Parse(args).Invoke(config);
