@@ -27,7 +27,7 @@ public class CliTests
         var run = CliRun.Invoke("train", config, "--work-dir", tmp.Combine("work"));
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("model.type: 'LeNet6' is not in the vision::model registry", run.Error);
-        Assert.Contains("Did you mean 'LeNet5'?", run.Error);
+        Assert.Contains("Did you mean 'LeNet5'", run.Error);   // closest first; ResNet may follow now that vision registers more models
         Assert.DoesNotContain("   at ", run.Error);   // no stack trace without --debug
         Assert.DoesNotContain("Epoch(train)", run.Output);
         Assert.False(File.Exists(tmp.Combine("work", "last_checkpoint")));

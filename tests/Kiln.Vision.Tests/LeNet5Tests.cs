@@ -56,11 +56,24 @@ public class LeNet5Tests
     public void ImgDataPreprocessor_Normalises_PerChannel()
     {
         using var scope = torch.NewDisposeScope();
-        var pre = new ImgDataPreprocessor(mean: [10, 20], std: [2, 4]);
-        var image = torch.stack([torch.full(1, 2, 2, 14f), torch.full(1, 2, 2, 28f)]).squeeze(1);
+        var pre = new ImgDataPreprocessor(mean: [10, 20, 30], std: [2, 4, 5]);
+        var image = torch.stack([torch.full(2, 2, 14f), torch.full(2, 2, 28f), torch.full(2, 2, 40f)]);
         var result = pre.Forward(new DataBatch([image], [null]), training: false).Inputs;
-        Assert.Equal(new long[] { 1, 2, 2, 2 }, result.shape);
-        Assert.Equal(new float[] { 2, 2, 2, 2, 2, 2, 2, 2 }, result.data<float>().ToArray());
+        Assert.Equal(new long[] { 1, 3, 2, 2 }, result.shape);
+        Assert.All(result.data<float>().ToArray(), v => Assert.Equal(2f, v));
+    }
+
+    // MOD-10: bgr_to_rgb flips a 3-channel image before normalising; MMEngine accepts 1 or 3 mean/std values only.
+    [Fact]
+    public void ImgDataPreprocessor_SwapsChannelsBeforeNormalising_AndNeedsOneOrThreeValues()
+    {
+        using var scope = torch.NewDisposeScope();
+        var pre = new ImgDataPreprocessor(mean: [1, 2, 3], std: [1, 1, 1], bgrToRgb: true);
+        var bgr = torch.stack([torch.full(1, 1, 30f), torch.full(1, 1, 20f), torch.full(1, 1, 10f)]);
+        var result = pre.Forward(new DataBatch([bgr], [null]), training: false).Inputs;
+        Assert.Equal(new float[] { 9, 18, 27 }, result.data<float>().ToArray());
+        var e = Assert.Throws<KilnException>(() => new ImgDataPreprocessor(mean: [10, 20], std: [2, 4]));
+        Assert.Equal("ImgDataPreprocessor: `mean` should have 1 or 3 values, to be compatible with RGB or gray image, but got 2 values", e.Message);
     }
 
     [Fact]

@@ -24,6 +24,11 @@ public sealed class ImgDataPreprocessor : BaseDataPreprocessor
             throw new KilnException("ImgDataPreprocessor: mean and std must both be set or both be None.");
         if (mean is not null && mean.Count != std!.Count)
             throw new KilnException($"ImgDataPreprocessor: mean has {mean.Count} values but std has {std.Count}.");
+        // MMEngine's asserts: one value (grey) or three (RGB/BGR).
+        if (mean is not null && mean.Count is not (1 or 3))
+            throw new KilnException($"ImgDataPreprocessor: `mean` should have 1 or 3 values, to be compatible with RGB or gray image, but got {mean.Count} values");
+        if (std is not null && std.Count is not (1 or 3))
+            throw new KilnException($"ImgDataPreprocessor: `std` should have 1 or 3 values, to be compatible with RGB or gray image, but got {std.Count} values");
         if (bgrToRgb && rgbToBgr) throw new KilnException("ImgDataPreprocessor: bgr_to_rgb and rgb_to_bgr cannot both be True.");
         if (padSizeDivisor < 1) throw new KilnException($"ImgDataPreprocessor.pad_size_divisor must be at least 1, got {padSizeDivisor}.");
         _mean = mean?.ToArray();

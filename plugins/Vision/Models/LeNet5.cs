@@ -47,7 +47,7 @@ public sealed class LeNet5 : BaseModel
 
     public override ModelOutput Forward(Tensor inputs, IReadOnlyList<DataSample> dataSamples, ForwardMode mode)
     {
-        var logits = classifier.forward(features.forward(inputs).flatten(1));
+        var logits = classifier.call(features.call(inputs).flatten(1));
         switch (mode)
         {
             case ForwardMode.Tensor:

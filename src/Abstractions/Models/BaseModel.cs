@@ -17,12 +17,15 @@ public abstract class BaseModel : BaseModule
     /// <param name="initCfg">MMEngine's <c>init_cfg</c> (a dict or a list of dicts), applied by <see cref="BaseModule.InitWeights"/>.</param>
     protected BaseModel(string name, BaseDataPreprocessor? dataPreprocessor, object? initCfg = null) : base(name, initCfg)
     {
-        DataPreprocessor = dataPreprocessor ?? new BaseDataPreprocessor();
-        register_module("data_preprocessor", DataPreprocessor);
+        _dataPreprocessor = new(dataPreprocessor ?? new BaseDataPreprocessor());
+        register_module("data_preprocessor", _dataPreprocessor.Value!);
     }
 
     /// <summary>Stacks, normalises and moves each batch before <see cref="Forward"/>.</summary>
-    public BaseDataPreprocessor DataPreprocessor { get; }
+    public BaseDataPreprocessor DataPreprocessor => _dataPreprocessor.Value!;
+
+    // Boxed so TorchSharp's RegisterComponents in subclasses does not register it a second time under a field name.
+    private readonly System.Runtime.CompilerServices.StrongBox<BaseDataPreprocessor> _dataPreprocessor;
 
     /// <summary>The network. <paramref name="inputs"/> is the preprocessed batch.</summary>
     public abstract ModelOutput Forward(Tensor inputs, IReadOnlyList<DataSample> dataSamples, ForwardMode mode);

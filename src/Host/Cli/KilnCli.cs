@@ -41,6 +41,7 @@ public static class KilnCli
         root.Subcommands.Add(HooksCommand.Create(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(ServeCommand.Create(pluginsOption, debugOption, output, error));
         root.Subcommands.Add(CheckpointCommand.Create(debugOption, output, error));
+        root.Subcommands.Add(AnalyzeCommand.Create(pluginsOption, debugOption, output, error));
 
         var config = new InvocationConfiguration { Output = output, Error = error };
         return root.Parse(args).Invoke(config);
