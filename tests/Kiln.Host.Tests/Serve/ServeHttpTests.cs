@@ -57,7 +57,9 @@ public sealed class ServeHttpTests
             Assert.Equal(400, status);
             return body.GetProperty("error").GetString()!;
         }
-        Assert.Contains("config.py:1:11: '(' was never closed", await Rejected(new { config = "model = dict(\n", format = "py" }));
+        string syntax = await Rejected(new { config = "model = dict(\n", format = "py" });
+        Assert.Contains("config.py:1:", syntax);
+        Assert.Contains("'(' was never closed", syntax);
         Assert.Contains("model.type: 'NoSuchModel' is not in the",
             await Rejected(new { config = ServeFixture.ToyConfig().Replace("type='ToyModel'", "type='NoSuchModel'"), format = "py" }));
         Assert.Contains("outside the jobs folder", await Rejected(new { path = temp.Combine("outside.py") }));
