@@ -22,8 +22,7 @@ public sealed class ServeOptions
 }
 
 /// <summary>
-/// Runs the jobs one at a time on a dedicated thread (<c>kiln-training</c>): takes new files from <c>queue/</c>, picks
-/// the next job (interrupted ones first, which resume from their checkpoint), and trains it with the Runner. A stop
+/// Runs the jobs one at a time on a dedicated thread (<c>kiln-training</c>): picks the next job (interrupted ones first, which resume from their checkpoint), and trains it with the Runner. A stop
 /// of the host (SIGTERM, service stop) ends the running job after its current iteration with a checkpoint
 /// (<see cref="ServeHook"/>). A job that throws is marked failed with the error; nothing a job does stops the service.
 /// </summary>
@@ -54,22 +53,11 @@ public sealed class JobWorker(
 
     private void Loop(CancellationToken stop)
     {
-        var poll = options.PollInterval;
         while (!stop.IsCancellationRequested)
         {
             progress.Beat();
-            try
-            {
-                foreach (var job in store.ScanQueue())
-                    if (job.State == JobState.Rejected) logger.LogWarning("Rejected {Source} (job {Id}): {Error}", job.Source, job.Id, job.Error);
-                    else logger.LogInformation("Queued job {Id} from {Source}", job.Id, job.Source);
-            }
-            catch (IOException e)
-            {
-                logger.LogWarning("Could not read the queue folder {Queue}: {Message}", store.QueueDir, e.Message);
-            }
             if (store.Next() is { } next) Run(next, stop);
-            else stop.WaitHandle.WaitOne(poll);
+            else stop.WaitHandle.WaitOne(options.PollInterval);
         }
     }
 
@@ -103,6 +91,7 @@ public sealed class JobWorker(
                 return;
             }
             runner.Train();
+            (job.Epoch, job.Iter) = (runner.Epoch, runner.Iter);
             if (hook.Cancelled) job.State = JobState.Cancelled;
             else if (runner.Interrupted)
             {
@@ -143,6 +132,38 @@ public sealed class JobWorker(
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             return [$"{Path.GetFileName(configPath)}: {e.GetType().Name}: {e.Message}"];
+        }
+    }
+}
+
+/// <summary>
+/// Takes the files dropped into <c>queue/</c> every poll interval, off the training thread, so a dropped config is
+/// validated (and a bad one recorded as rejected) while a job trains.
+/// </summary>
+public sealed class QueueWatcher(JobStore store, ServeOptions options, ILogger<QueueWatcher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                foreach (var job in store.ScanQueue())
+                    if (job.State == JobState.Rejected) logger.LogWarning("Rejected {Source} (job {Id}): {Error}", job.Source, job.Id, job.Error);
+                    else logger.LogInformation("Queued job {Id} from {Source}", job.Id, job.Source);
+            }
+            catch (IOException e)
+            {
+                logger.LogWarning("Could not read the queue folder {Queue}: {Message}", store.QueueDir, e.Message);
+            }
+            try
+            {
+                await Task.Delay(options.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 }

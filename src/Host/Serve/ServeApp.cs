@@ -44,6 +44,7 @@ public static class ServeApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<ServeProgress>();
         builder.Services.AddSingleton(sp => new JobStore(options.JobsDir, (path, cfgOptions) => JobWorker.Validate(sp, path, cfgOptions)));
+        builder.Services.AddHostedService<QueueWatcher>();
         builder.Services.AddHostedService<JobWorker>();
         builder.Services.AddHostedService<SystemdWatchdog>();
 

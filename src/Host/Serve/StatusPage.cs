@@ -50,7 +50,7 @@ async function refresh() {
     document.getElementById("jobs").innerHTML = jobs.length ? jobs.map(j =>
       `<tr class="job${j.id === selected ? " selected" : ""}" data-id="${esc(j.id)}"><td>${esc(j.id)}</td>` +
       `<td class="state ${esc(j.state)}">${esc(j.state)}</td><td>${esc(j.source)}</td>` +
-      `<td>${j.maxIters ? `${j.iter}/${j.maxIters} iters (epoch ${j.epoch})` : ""}</td>` +
+      `<td>${j.maxIters ? `${j.iter}/${j.maxIters} iters (epoch ${j.state === "running" ? j.epoch + 1 : j.epoch})` : ""}</td>` +
       `<td>${esc(new Date(j.submitted).toLocaleString())}</td><td class="error">${esc(j.error)}</td></tr>`).join("")
       : `<tr><td colspan="6">no jobs: POST /api/jobs or drop a config into the queue folder</td></tr>`;
     for (const row of document.querySelectorAll("tr.job"))

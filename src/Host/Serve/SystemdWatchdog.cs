@@ -10,7 +10,8 @@ namespace Kiln.Serve;
 /// sends <c>WATCHDOG=1</c> only if the training thread beat within the period (<see cref="ServeProgress"/>), so a
 /// hung training loop stops the pings and systemd restarts the service; an idle service beats on each queue poll.
 /// </summary>
-public sealed class SystemdWatchdog(ServeProgress progress, ILogger<SystemdWatchdog> logger, ISystemdNotifier? notifier = null) : BackgroundService
+public sealed class SystemdWatchdog(
+    ServeProgress progress, IHostApplicationLifetime lifetime, ILogger<SystemdWatchdog> logger, ISystemdNotifier? notifier = null) : BackgroundService
 {
     /// <summary>The watchdog period from <c>WATCHDOG_USEC</c> (for this process per <c>WATCHDOG_PID</c>), or null.</summary>
     public static TimeSpan? Period()
@@ -28,6 +29,14 @@ public sealed class SystemdWatchdog(ServeProgress progress, ILogger<SystemdWatch
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (notifier is not { IsEnabled: true } || Period() is not { } period) return;
+        // Pings start once the host is started (after READY=1).
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetCanceled()))
+        {
+            try { await started.Task; }
+            catch (OperationCanceledException) { return; }
+        }
         logger.LogInformation("systemd watchdog: pinging every {Interval} ms while training makes progress", (int)(period / 2).TotalMilliseconds);
         using var timer = new PeriodicTimer(period / 2);
         try
