@@ -20,6 +20,9 @@ if (args is ["hoststart-child"]) return HostStartBenchmark.Child();
 if (args.Length > 0 && args[0] == "optimwrapper")
     return OptimWrapperBench.Run(args[1..]);
 
+// hookoverhead [ROUNDS]: default hooks + logging against no hooks on the toy model (HookOverheadBenchmark.cs).
+if (args is ["hookoverhead", ..]) return HookOverheadBenchmark.Run(args[1..]);
+
 const string Usage = """
     usage: dotnet run --project benchmarks/Kiln.Benchmarks -c Release -- MODE [ARG]
       memory [EPOCHS]   memory per epoch of the bundled LeNet-5 run (default 8 epochs)
@@ -27,6 +30,7 @@ const string Usage = """
       config [PASSES]   parse and merge the config corpus, ms per file
       hoststart [PROCESSES]  host start with the bundled plugins to ready
       optimwrapper [ITERATIONS]  UpdateParams against backward/step/zero_grad by hand
+      hookoverhead [ROUNDS]  default hooks + logging against no hooks, µs per iteration (default 5 rounds)
     """;
 string mode = args.Length > 0 ? args[0] : "memory";
 int? arg = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var n) ? n : null;
