@@ -13,6 +13,7 @@ namespace Kiln.Hooks;
 [Register(Registries.Hooks)]
 public sealed class LoggerHook(int interval = 10, bool ignoreLast = true, int intervalExpName = 1000, bool logMetricByEpoch = true) : Hook
 {
+
     public int Interval { get; } = interval > 0 ? interval : throw new KilnException($"LoggerHook.interval must be positive, got {interval}.");
 
     public bool IgnoreLast { get; } = ignoreLast;

@@ -9,6 +9,15 @@ namespace Kiln.Hooks;
 [Register(Registries.Hooks)]
 public sealed class RuntimeInfoHook : Hook
 {
+    private readonly Dictionary<string, string> _trainKeys = new(StringComparer.Ordinal);
+
+    /// <summary><c>train/{name}</c>, built once per name rather than once per iteration.</summary>
+    private string TrainKey(string name)
+    {
+        if (!_trainKeys.TryGetValue(name, out var key)) _trainKeys[name] = key = "train/" + name;
+        return key;
+    }
+
     public override int Priority => HookPriority.VeryHigh;
 
     public override void BeforeRun(IRunnerContext runner)
@@ -35,12 +44,12 @@ public sealed class RuntimeInfoHook : Hook
         runner.MessageHub.UpdateInfo("iter", runner.Iter);
         if (runner.OptimWrapper is not { } wrapper) return;
         foreach (var (name, values) in wrapper.GetLr())
-            runner.MessageHub.UpdateScalar($"train/{name}", values[0]);
+            runner.MessageHub.UpdateScalar(TrainKey(name), values[0]);
     }
 
     public override void AfterTrainIter(IRunnerContext runner, TrainIterArgs args)
     {
-        foreach (var (key, value) in args.Outputs) runner.MessageHub.UpdateScalar($"train/{key}", value);
+        foreach (var (key, value) in args.Outputs) runner.MessageHub.UpdateScalar(TrainKey(key), value);
     }
 
     public override void BeforeVal(IRunnerContext runner) => runner.MessageHub.UpdateInfo("loop_stage", "val");

@@ -11,8 +11,11 @@ public sealed class MessageHub : IMessageHub
     private readonly Dictionary<string, object?> _info = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _resumedKeys = new(StringComparer.Ordinal);
 
+    private Dictionary<string, IHistoryBuffer>? _scalarView;
+
+    /// <summary>Every scalar in first-update order (a view rebuilt only when a key is added).</summary>
     public IReadOnlyDictionary<string, IHistoryBuffer> LogScalars =>
-        _scalarOrder.ToDictionary(k => k, k => (IHistoryBuffer)_scalars[k], StringComparer.Ordinal);
+        _scalarView ??= _scalarOrder.ToDictionary(k => k, k => (IHistoryBuffer)_scalars[k], StringComparer.Ordinal);
 
     public IReadOnlyDictionary<string, object?> RuntimeInfo => _info;
 
@@ -27,6 +30,7 @@ public sealed class MessageHub : IMessageHub
             buffer = new HistoryBuffer();
             _scalars.Add(key, buffer);
             _scalarOrder.Add(key);
+            _scalarView = null;
         }
         buffer.Update(value, count);
     }
@@ -84,8 +88,12 @@ public sealed class MessageHub : IMessageHub
     /// <summary>MMEngine asserts a key's <c>resumed</c> flag never changes; so do we.</summary>
     private void SetResumed(string key, bool resumed)
     {
-        if (_resumedKeys.TryGetValue(key, out var existing) && existing != resumed)
-            throw new InvalidOperationException($"message hub key '{key}' was logged with resumed={existing}; it cannot change to {resumed}.");
+        if (_resumedKeys.TryGetValue(key, out var existing))
+        {
+            if (existing != resumed)
+                throw new InvalidOperationException($"message hub key '{key}' was logged with resumed={existing}; it cannot change to {resumed}.");
+            return;
+        }
         _resumedKeys[key] = resumed;
     }
 }

@@ -184,7 +184,7 @@ public partial class Runner : IHostRunnerContext, IDisposable
         TopLevelKeys.Check(cfg, Logger);
         EnvSettings.From(cfg.Get("env_cfg")).Apply(Logger, _randomness.Deterministic);
         LogDistCfg(cfg.Get("env_cfg"));
-        LogEnvironment(randomnessApplied);
+        LogEnvironment(randomnessApplied, services.GetService<Hosting.PluginCatalog>());
 
         // 6. visualizer (its backends get the config now and the LoggerHook's scalars later), log processor
         Visualizer = BuildVisualizer(cfg.Get("visualizer"));
@@ -221,18 +221,43 @@ public partial class Runner : IHostRunnerContext, IDisposable
         _ => throw new KilnException($"log_level = {ConfigFormatter.Format(level)} is not a level; valid: 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'."),
     };
 
-    private void LogEnvironment(bool randomnessApplied)
+    /// <summary>
+    /// MMEngine's <c>_log_env</c>: a "System environment:" block (OS, .NET, CPU count, CUDA, TorchSharp and libtorch
+    /// versions, Kiln, the loaded plugins) and a "Runtime environment:" block (the <c>env_cfg</c> entries as given, the
+    /// seed, determinism, libtorch's threads, the launcher, whether distributed, and the world size as MMEngine's
+    /// "GPU number"), between 60-dash lines; then the config.
+    /// </summary>
+    private void LogEnvironment(bool randomnessApplied, Hosting.PluginCatalog? plugins)
     {
-        Logger.LogInformation(
-            "\n------------------------------------------------------------\nSystem environment:\n" +
-            "    OS: {Os}\n    .NET: {Net}\n    CPU threads: {Cores}\n    TorchSharp: {TorchSharp}\n    libtorch: {Torch}\n" +
-            "    CUDA available: {Cuda}\n    Kiln: {Kiln}\n\nRuntime environment:\n    seed: {Seed}\n    deterministic: {Deterministic}\n    libtorch threads: {Threads}\n" +
-            "    Distributed launcher: {Launcher}\n    Distributed training: {Distributed}\n    World size: {WorldSize}\n" +
-            "------------------------------------------------------------\n",
-            System.Runtime.InteropServices.RuntimeInformation.OSDescription, Environment.Version, Environment.ProcessorCount,
-            typeof(torch).Assembly.GetName().Version, torch.__version__, torch.cuda.is_available(), KilnVersion.Current,
-            Seed, _randomness.Deterministic, torch.get_num_threads(),
-            Cfg.Get("launcher", "none"), IsDistributed ? "True" : "False", WorldSize);
+        var system = new List<(string, object?)>
+        {
+            ("OS", System.Runtime.InteropServices.RuntimeInformation.OSDescription),
+            (".NET", System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription),
+            ("CPU count", Environment.ProcessorCount),
+            ("CUDA available", torch.cuda.is_available() ? "True" : "False"),
+        };
+        if (torch.cuda.is_available()) system.Add(("GPU count", torch.cuda.device_count()));
+        system.Add(("TorchSharp", typeof(torch).Assembly.GetName().Version));
+        system.Add(("libtorch", torch.__version__));
+        system.Add(("Kiln", KilnVersion.Current));
+        system.Add(("Plugins", plugins is null || plugins.Plugins.Count == 0 ? "none"
+            : string.Join(", ", plugins.Plugins.Select(p => $"{p.Name} {p.Version} (scope {p.Scope})"))));
+
+        var runtime = new List<(string, object?)>();
+        if (Cfg.Get("env_cfg") is ConfigDict envCfg)
+            foreach (var (key, value) in envCfg) runtime.Add((key, value is string text ? text : ConfigFormatter.Format(value)));
+        runtime.Add(("seed", Seed));
+        runtime.Add(("deterministic", _randomness.Deterministic ? "True" : "False"));
+        runtime.Add(("libtorch threads", torch.get_num_threads()));
+        runtime.Add(("libtorch interop threads", torch.get_num_interop_threads()));
+        runtime.Add(("Distributed launcher", Cfg.Get("launcher", "none") as string ?? "none"));
+        runtime.Add(("Distributed training", WorldSize > 1 ? "True" : "False"));
+        runtime.Add(("GPU number", WorldSize));
+
+        static string Block(List<(string Key, object? Value)> items) =>
+            string.Concat(items.Select(i => "\n    " + i.Key + ": " + Convert.ToString(i.Value, CultureInfo.InvariantCulture)));
+        string dash = new('-', 60);
+        Logger.LogInformation("{Environment}", "\n" + dash + "\nSystem environment:" + Block(system) + "\n\nRuntime environment:" + Block(runtime) + "\n" + dash + "\n");
         Logger.LogInformation("Config:\n{Config}", ConfigText);
         if (!randomnessApplied)
             Logger.LogWarning("randomness.deterministic=True is not applied: this libtorch does not export at::Context::setDeterministicAlgorithms under the name Kiln calls. Kiln's own data order is still seeded.");

@@ -48,6 +48,7 @@ public sealed class HooksCommandTests : IDisposable
             "(NORMAL      ) EarlyStoppingHook                  \n" +
             "(BELOW_NORMAL) LoggerHook                         \n" +
             "(LOW         ) ParamSchedulerHook                 \n" +
+            "(VERY_LOW    ) CheckpointHook                     \n" +
             " -------------------- \n";
         Assert.Contains(afterValEpoch, run.Output);
         Assert.Equal(1, run.Output.Split('\n').Count(l => l.Contains("EarlyStoppingHook", StringComparison.Ordinal)));
