@@ -27,6 +27,12 @@ public sealed class MMLoggerProvider : ILoggerProvider
 
     public LogLevel MinimumLevel { get; set; }
 
+    /// <summary>True when console lines go to the process's stdout (not a writer a test or the CLI gave).</summary>
+    internal bool WritesToStdout => ReferenceEquals(_console, Console.Out);
+
+    /// <summary>Where console lines go instead while set: the live progress bars' console, so lines print above the bars.</summary>
+    internal TextWriter? ConsoleRedirect { get; set; }
+
     public ILogger CreateLogger(string categoryName) => _loggers.GetOrAdd(categoryName, _ => new MMLogger(this));
 
     /// <summary>Also writes every line to <paramref name="path"/> (appending) until the handle is disposed.</summary>
@@ -45,7 +51,7 @@ public sealed class MMLoggerProvider : ILoggerProvider
         string text = exception is null ? message : $"{message}{Environment.NewLine}{exception}";
         lock (_lock)
         {
-            _console.WriteLine($"{now.ToString("MM/dd HH:mm:ss", CultureInfo.InvariantCulture)} - {LoggerName} - {levelName} - {text}");
+            (ConsoleRedirect ?? _console).WriteLine($"{now.ToString("MM/dd HH:mm:ss", CultureInfo.InvariantCulture)} - {LoggerName} - {levelName} - {text}");
             string fileLine = $"{now.ToString("yyyy/MM/dd HH:mm:ss", CultureInfo.InvariantCulture)} - {LoggerName} - {levelName} - {text}";
             foreach (var file in _files) file.WriteLine(fileLine);
         }
