@@ -59,4 +59,16 @@ internal static class CliOptions
         if (workDir is not null) cfg["work_dir"] = workDir;
         else if (cfg.Get("work_dir") is null) cfg["work_dir"] = Path.Combine("work_dirs", Path.GetFileNameWithoutExtension(configPath));
     }
+
+    /// <summary><c>--no-progress</c>: no live progress bars even on an interactive terminal (sets <c>progress_bar=False</c>).</summary>
+    public static Option<bool> NoProgress() => new("--no-progress")
+    {
+        Description = "No live progress bars on an interactive terminal (the same as progress_bar=False in the config); redirected output never has them.",
+    };
+
+    /// <summary>Applies <c>--no-progress</c> to the config.</summary>
+    public static void ApplyNoProgress(Config.ConfigDict cfg, bool noProgress)
+    {
+        if (noProgress) cfg["progress_bar"] = false;
+    }
 }

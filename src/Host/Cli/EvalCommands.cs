@@ -75,8 +75,10 @@ internal static class EvalCommands
         var checkpointArg = new Argument<string>("checkpoint") { Description = "The checkpoint whose weights are evaluated (load_from).", HelpName = "CHECKPOINT" };
         var workDir = new Option<string?>("--work-dir") { Description = "Where logs go (overrides the config's work_dir).", HelpName = "DIR" };
         var cfgOptions = CliOptions.CfgOptions("test_dataloader.batch_size=32");
+        var noProgress = CliOptions.NoProgress();
         var command = new Command(mode, description) { configArg, checkpointArg };
         command.Options.Add(workDir);
+        command.Options.Add(noProgress);
         command.Options.Add(cfgOptions);
         if (outFile is not null) command.Options.Add(outFile);
         var launcher = CliOptions.Launcher();
@@ -97,6 +99,7 @@ internal static class EvalCommands
                 cfg.Dict["resume"] = false;
                 CliOptions.ApplyWorkDir(cfg.Dict, parse.GetValue(workDir), configPath);
                 if (parse.GetValue(launcher) is { } launcherName) cfg.Dict["launcher"] = launcherName;
+                CliOptions.ApplyNoProgress(cfg.Dict, parse.GetValue(noProgress));
                 using var runner = Runner.FromConfig(cfg.Dict, host.Services, cfg.FileName, cfg.PrettyText);
                 _ = mode == "test" ? runner.Test() : runner.Val();
                 if (dumpPath is not null) runner.Logger.LogInformation("Results has been saved to {Path}.", dumpPath);

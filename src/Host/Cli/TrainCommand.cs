@@ -26,9 +26,11 @@ internal static class TrainCommand
             HelpName = "CKPT",
         };
         var launcher = CliOptions.Launcher();
+        var noProgress = CliOptions.NoProgress();
         var command = new Command("train", "Train a model from a config file.") { configArg };
         command.Options.Add(launcher);
         command.Options.Add(workDir);
+        command.Options.Add(noProgress);
         command.Options.Add(cfgOptions);
         command.Options.Add(resume);
         command.SetAction(parse =>
@@ -38,6 +40,7 @@ internal static class TrainCommand
             {
                 var cfg = LoadConfig(host.Services, configPath, parse.GetValue(cfgOptions));
                 CliOptions.ApplyWorkDir(cfg.Dict, parse.GetValue(workDir), configPath);
+                CliOptions.ApplyNoProgress(cfg.Dict, parse.GetValue(noProgress));
                 if (parse.GetResult(resume) is not null)
                 {
                     cfg.Dict["resume"] = true;

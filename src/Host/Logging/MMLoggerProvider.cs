@@ -30,6 +30,12 @@ public sealed class MMLoggerProvider : ILoggerProvider
     /// <summary>Console lines below this level are dropped (files still get them): ERROR on ranks other than 0, as MMEngine.</summary>
     public LogLevel ConsoleMinimumLevel { get; set; } = LogLevel.Trace;
 
+    /// <summary>True when console lines go to the process's stdout (not a writer a test or the CLI gave).</summary>
+    internal bool WritesToStdout => ReferenceEquals(_console, Console.Out);
+
+    /// <summary>Where console lines go instead while set: the live progress bars' console, so lines print above the bars.</summary>
+    internal TextWriter? ConsoleRedirect { get; set; }
+
     public ILogger CreateLogger(string categoryName) => _loggers.GetOrAdd(categoryName, _ => new MMLogger(this));
 
     /// <summary>Also writes every line to <paramref name="path"/> (appending) until the handle is disposed.</summary>
@@ -49,7 +55,7 @@ public sealed class MMLoggerProvider : ILoggerProvider
         lock (_lock)
         {
             if (level >= ConsoleMinimumLevel)
-                _console.WriteLine($"{now.ToString("MM/dd HH:mm:ss", CultureInfo.InvariantCulture)} - {LoggerName} - {levelName} - {text}");
+                (ConsoleRedirect ?? _console).WriteLine($"{now.ToString("MM/dd HH:mm:ss", CultureInfo.InvariantCulture)} - {LoggerName} - {levelName} - {text}");
             string fileLine = $"{now.ToString("yyyy/MM/dd HH:mm:ss", CultureInfo.InvariantCulture)} - {LoggerName} - {levelName} - {text}";
             foreach (var file in _files) file.WriteLine(fileLine);
         }

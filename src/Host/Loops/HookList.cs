@@ -23,10 +23,21 @@ public sealed class HookList
         _hooks.Insert(index, (hook, p));
     }
 
-    /// <summary>Calls <paramref name="stage"/> on every hook in order.</summary>
+    private readonly List<Hook> _observers = [];
+
+    /// <summary>
+    /// Adds a hook that is called after the registered ones at every stage but is not one of the run's hooks: not in
+    /// <see cref="Hooks"/>, <see cref="Entries"/> or the hooks-info block (the live progress bars).
+    /// </summary>
+    internal void AddObserver(Hook observer) => _observers.Add(observer);
+
+    internal IReadOnlyList<Hook> Observers => _observers;
+
+    /// <summary>Calls <paramref name="stage"/> on every hook in order, then on the observers.</summary>
     public void Call(Action<Hook> stage)
     {
         foreach (var (hook, _) in _hooks) stage(hook);
+        foreach (var observer in _observers) stage(observer);
     }
 
     /// <summary>MMEngine's <c>Hook.stages</c>, each with the Kiln method that serves it and the shared method behind it.</summary>

@@ -33,6 +33,7 @@ public partial class Runner : IHostRunnerContext, IDisposable
     private ValLoop? _testLoop;
     private IManagedOptimWrapper? _optimWrapper;
     private bool _stopRequested;
+    private Progress.ProgressBars? _progress;
 
     /// <summary>The merged config the Runner was built from.</summary>
     public ConfigDict Cfg { get; }
@@ -102,6 +103,9 @@ public partial class Runner : IHostRunnerContext, IDisposable
     public int MaxIters => _trainLoop?.MaxIters ?? 0;
 
     public bool HasTrainLoop => _trainLoop is not null;
+
+    /// <summary>True when the train loop counts epochs (EpochBasedTrainLoop), for the progress bar's label.</summary>
+    internal bool TrainByEpoch => _trainLoop is EpochBasedTrainLoop;
 
     public IOptimWrapper? OptimWrapper => _optimWrapper;
 
@@ -205,6 +209,7 @@ public partial class Runner : IHostRunnerContext, IDisposable
         // 8. hooks
         RegisterHooks(cfg.Get("default_hooks") as ConfigDict, cfg.Get("custom_hooks"));
         Logger.LogInformation("Hooks will be executed in the following order:\n{HooksInfo}", HookList.GetHooksInfo());
+        _progress = StartProgressBars(provider);
 
         // 9. config dump
         if (configPath is not null && Kiln.Distributed.Dist.IsMainProcess)
@@ -300,6 +305,7 @@ public partial class Runner : IHostRunnerContext, IDisposable
     {
         if (!disposing) return;
         foreach (var loader in _builtDataloaders) loader.Dispose();
+        StopProgressBars();
         _logFile.Dispose();
         Visualizer.Dispose();
         Model.Dispose();

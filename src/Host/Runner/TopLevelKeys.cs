@@ -26,6 +26,7 @@ internal static class TopLevelKeys
         "val_evaluator", "test_evaluator", "default_hooks", "custom_hooks", "data_preprocessor", "load_from",
         "resume", "launcher", "env_cfg", "log_processor", "log_level", "visualizer", "default_scope",
         "randomness", "runner_type", "model_wrapper_cfg", "compile", "cfg", "custom_imports",
+        "progress_bar",
     ];
 
     /// <summary>MMCV 1.x keys and the MMEngine key that replaced each.</summary>

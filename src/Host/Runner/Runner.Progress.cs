@@ -1,0 +1,33 @@
+using Kiln.Logging;
+using Spectre.Console;
+
+namespace Kiln;
+
+public partial class Runner
+{
+    /// <summary>
+    /// Live progress bars when stdout is an interactive terminal and <c>progress_bar</c> is not False (Kiln's key;
+    /// <c>kiln train/test/val --no-progress</c> sets it); console log lines then print above the bars. Otherwise
+    /// nothing changes.
+    /// </summary>
+    private Progress.ProgressBars? StartProgressBars(MMLoggerProvider provider)
+    {
+        if (!Progress.ProgressBars.ShouldShow(Cfg.Get("progress_bar"), Console.IsOutputRedirected, Environment.GetEnvironmentVariable("TERM"))
+            || !provider.WritesToStdout || !Distributed.Dist.IsMainProcess)
+            return null;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        var bars = new Progress.ProgressBars(console);
+        HookList.AddObserver(bars);
+        provider.ConsoleRedirect = bars.LogWriter;
+        _progressProvider = provider;
+        return bars;
+    }
+
+    private MMLoggerProvider? _progressProvider;
+
+    private void StopProgressBars()
+    {
+        _progress?.Dispose();
+        if (_progressProvider is not null) _progressProvider.ConsoleRedirect = null;
+    }
+}
