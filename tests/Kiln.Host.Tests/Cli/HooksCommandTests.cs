@@ -42,13 +42,14 @@ public sealed class HooksCommandTests : IDisposable
         Assert.StartsWith("before_run:\n", run.Output);
         Assert.DoesNotContain("IterTimerHook", run.Output);
         // EarlyStoppingHook acts after validation only; NORMAL puts it between RuntimeInfoHook and LoggerHook.
+        // CheckpointHook acts there too (save_best), first because this config gives it priority HIGHEST.
         const string afterValEpoch =
             "after_val_epoch:\n" +
+            "(HIGHEST     ) CheckpointHook                     \n" +
             "(VERY_HIGH   ) RuntimeInfoHook                    \n" +
             "(NORMAL      ) EarlyStoppingHook                  \n" +
             "(BELOW_NORMAL) LoggerHook                         \n" +
             "(LOW         ) ParamSchedulerHook                 \n" +
-            "(VERY_LOW    ) CheckpointHook                     \n" +
             " -------------------- \n";
         Assert.Contains(afterValEpoch, run.Output);
         Assert.Equal(1, run.Output.Split('\n').Count(l => l.Contains("EarlyStoppingHook", StringComparison.Ordinal)));

@@ -79,10 +79,9 @@ public sealed class ServeResumeTests
         AssertSameWeights(temp.Combine("straight", "iter_12.pth"), Path.Combine(served, "iter_12.pth"));
     }
 
-    // Epoch-based training stopped mid-epoch (iteration 6 = epoch 2, batch 2 of 4) needs the epoch loop to skip the
-    // epoch's consumed batches on resume: issue 9's exact mid-epoch resume. Without it the resumed run trains the whole
-    // second epoch again and ends at iteration 14 instead of 12 (measured on this branch), so it is skipped until then.
-    [Fact(Skip = "needs issue 9's exact mid-epoch resume: EpochBasedTrainLoop restarts the interrupted epoch at batch 0 (ends at iter 14, not 12)")]
+    // Epoch-based training stopped mid-epoch (iteration 6 = epoch 2, batch 2 of 4): the epoch loop skips the epoch's
+    // consumed batches on resume (issue 9's exact mid-epoch resume), so the run ends at iteration 12 with the same weights.
+    [Fact]
     public async Task StopMidEpoch_EpochBased_ResumesToTheSameWeights()
     {
         using var temp = new TempDir();
