@@ -71,6 +71,29 @@ public sealed class LocalVisBackend : VisBackend
         Dump(line, Under(ScalarSaveFile));
     }
 
-    private static void Dump(Dictionary<string, object> line, string path) =>
-        File.AppendAllText(path, JsonSerializer.Serialize(line, Json) + "\n");
+    // MMEngine opens and closes the file on every call; Kiln keeps each scalar file open (appending, flushed per line)
+    // until Close, so a logged iteration costs no file opens (the hook-overhead benchmark measured ~25 µs of opens).
+    private readonly Dictionary<string, StreamWriter> _writers = new(StringComparer.Ordinal);
+
+    private void Dump(Dictionary<string, object> line, string path)
+    {
+        lock (_writers)
+        {
+            if (!_writers.TryGetValue(path, out var writer))
+            {
+                writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true, NewLine = "\n" };
+                _writers[path] = writer;
+            }
+            writer.WriteLine(JsonSerializer.Serialize(line, Json));
+        }
+    }
+
+    public override void Close()
+    {
+        lock (_writers)
+        {
+            foreach (var writer in _writers.Values) writer.Dispose();
+            _writers.Clear();
+        }
+    }
 }
