@@ -103,7 +103,7 @@ public class DistributedTests
         // Rank 0 alone logs (console and <timestamp>.log), writes checkpoints and the config dump (LOG-13, CKPT, DIST-02).
         Assert.Equal(steps, Regex.Matches(two.Output, @" - kiln - INFO - (Epoch|Iter)\(train\)").Count);
         Assert.Contains("Distributed launcher: mpi", two.Output);
-        Assert.Contains("World size: 2", two.Output);
+        Assert.Contains("GPU number: 2", two.Output);   // MMEngine's runtime-environment name for the world size
         Assert.Contains($"CUDA available: {cuda}", two.Output);
         var logDir = Assert.Single(Directory.GetDirectories(tmp.Combine("two")));
         Assert.Equal([Path.GetFileName(logDir) + ".log"], Directory.GetFiles(logDir, "*.log").Select(Path.GetFileName));

@@ -7,13 +7,14 @@ public partial class Runner
 {
     /// <summary>
     /// Live progress bars when stdout is an interactive terminal and <c>progress_bar</c> is not False (Kiln's key;
-    /// <c>kiln train/test/val --no-progress</c> sets it); console log lines then print above the bars. Otherwise
+    /// <c>kiln train/test/val --no-progress</c> sets it) in a single-process run (under mpirun a rank's stdout is a
+    /// forwarded pseudo-terminal, so distributed runs never draw them); console log lines then print above the bars. Otherwise
     /// nothing changes.
     /// </summary>
     private Progress.ProgressBars? StartProgressBars(MMLoggerProvider provider)
     {
         if (!Progress.ProgressBars.ShouldShow(Cfg.Get("progress_bar"), Console.IsOutputRedirected, Environment.GetEnvironmentVariable("TERM"))
-            || !provider.WritesToStdout || !Distributed.Dist.IsMainProcess)
+            || !provider.WritesToStdout || Distributed.Dist.IsDistributed)
             return null;
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
         var bars = new Progress.ProgressBars(console);
