@@ -46,8 +46,9 @@ public sealed class CheckpointHook : Hook
         MaxKeepCkpts = maxKeepCkpts;
         SaveLast = saveLast;
         FilenameTmpl = filenameTmpl ?? (byEpoch ? "epoch_{}.pth" : "iter_{}.pth");
-        if (CountOf(FilenameTmpl, "{}") != 1)
-            throw new KilnException($"CheckpointHook.filename_tmpl = '{FilenameTmpl}' must contain one and only one \"{{}}\" (replaced by the epoch or iteration), e.g. 'epoch_{{}}.pth'.");
+        // Python's str.format with one argument: no "{}" names one file every time (a rolling 'latest.pth'), two fail.
+        if (CountOf(FilenameTmpl, "{}") > 1)
+            throw new KilnException($"CheckpointHook.filename_tmpl = '{FilenameTmpl}' may contain at most one \"{{}}\" (replaced by the epoch or iteration), e.g. 'epoch_{{}}.pth'.");
         SaveBegin = saveBegin;
         GreaterKeys = StringList(greaterKeys, "greater_keys") ?? DefaultGreaterKeys;
         LessKeys = StringList(lessKeys, "less_keys") ?? DefaultLessKeys;
@@ -206,7 +207,9 @@ public sealed class CheckpointHook : Hook
             {
                 int old = _keepCkptIds[0];
                 _keepCkptIds.RemoveAt(0);
-                if (Distributed.Dist.IsMainProcess) DeleteCheckpoint(Path.Combine(outDir, Format(FilenameTmpl, old)));
+                // A template without "{}" names the same file every time: it is overwritten atomically, never deleted.
+                if (Distributed.Dist.IsMainProcess && Format(FilenameTmpl, old) != Format(FilenameTmpl, step))
+                    DeleteCheckpoint(Path.Combine(outDir, Format(FilenameTmpl, old)));
             }
             _keepCkptIds.Add(step);
             runner.MessageHub.UpdateInfo("keep_ckpt_ids", _keepCkptIds.ToList());

@@ -55,8 +55,11 @@ public sealed class CheckpointHookTests : ToyRunnerTest
     }
 
     [Fact]
-    public void Init_FilenameTmplWithoutPlaceholder_IsError() =>
-        Assert.Contains("one and only one", Assert.Throws<KilnException>(() => new CheckpointHook(filenameTmpl: "ckpt.pth")).Message);
+    public void Init_FilenameTmplWithTwoPlaceholders_IsError_WithoutOne_NamesOneFile()
+    {
+        Assert.Contains("at most one", Assert.Throws<KilnException>(() => new CheckpointHook(filenameTmpl: "ckpt_{}_{}.pth")).Message);
+        Assert.Equal("latest.pth", new CheckpointHook(filenameTmpl: "latest.pth").FilenameTmpl);
+    }
 
     [Fact]
     public void Init_SaveBestDict_IsBindingError()
