@@ -14,7 +14,7 @@ public partial class Runner
     private Progress.ProgressBars? StartProgressBars(MMLoggerProvider provider)
     {
         if (!Progress.ProgressBars.ShouldShow(Cfg.Get("progress_bar"), Console.IsOutputRedirected, Environment.GetEnvironmentVariable("TERM"))
-            || !provider.WritesToStdout || Distributed.Dist.IsDistributed)
+            || !provider.WritesToStdout || Distributed.Dist.IsDistributed || UnderMpirun())
             return null;
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
         var bars = new Progress.ProgressBars(console);
@@ -25,6 +25,10 @@ public partial class Runner
     }
 
     private MMLoggerProvider? _progressProvider;
+
+    /// <summary>Started by mpirun (even with one rank and no launcher): its stdout is a forwarded pty, not the user's terminal.</summary>
+    private static bool UnderMpirun() =>
+        Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is not null || Environment.GetEnvironmentVariable("PMI_SIZE") is not null;
 
     private void StopProgressBars()
     {
