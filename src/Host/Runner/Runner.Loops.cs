@@ -110,26 +110,11 @@ public partial class Runner
             new Dictionary<string, object?> { ["runner"] = this, ["dataloader"] = dataloader, ["evaluator"] = evaluator });
     }
 
-    /// <summary>MMEngine's <c>build_evaluator</c>: a metric dict, a list of them, or <c>dict(type='Evaluator', metrics=[...])</c>.</summary>
+    /// <summary>MMEngine's <c>build_evaluator</c> (<see cref="Evaluator.FromConfig"/>) in the Runner's scope, with its message hub.</summary>
     private Evaluator BuildEvaluator(object? cfg, string keyPath)
     {
-        if (cfg is Evaluator ready) return ready;
-        if (cfg is BaseMetric metric) return new Evaluator([metric]);
-        if (cfg is ConfigDict { Type: "Evaluator" } evaluator)
-            return Build<Evaluator>(Registries.Evaluator, evaluator, keyPath);
-        var metricCfgs = cfg switch
-        {
-            ConfigDict single => [single],
-            List<object?> list => list,
-            _ => throw new KilnException($"{keyPath} must be a metric dict or a list of them, e.g. dict(type='metrics.Accuracy')."),
-        };
-        var metrics = metricCfgs.Select((m, i) => m switch
-        {
-            BaseMetric ready => ready,
-            ConfigDict d => Build<BaseMetric>(Registries.Metrics, d, metricCfgs.Count == 1 ? keyPath : $"{keyPath}[{i}]"),
-            _ => throw new KilnException($"{keyPath}[{i}] must be a metric dict or a BaseMetric."),
-        }).ToList();
-        return new Evaluator(metrics);
+        using var hub = ComponentBuilder.Provide<Logging.IMessageHub>(MessageHub);
+        return Evaluator.FromConfig(cfg, (IComponentBuilder)_builder, keyPath, _defaultScope);
     }
 
     /// <summary>
