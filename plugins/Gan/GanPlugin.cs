@@ -5,8 +5,8 @@ using Kiln.Registry;
 namespace Kiln.Gan;
 
 /// <summary>
-/// The GAN plugin's entry: owns the <c>gan</c> scope. Its generator, discriminator, GAN model and sample hook
-/// arrive with issue 11; until then the scope exists (so configs can name it) and holds no components.
+/// The GAN plugin's entry: owns the <c>gan</c> scope, which holds the GAN tutorial's <c>Generator</c>,
+/// <c>Discriminator</c> and <c>GAN</c> model (MODELS) and the <c>GanSampleHook</c> (HOOKS).
 /// </summary>
 public sealed class GanPlugin : IKilnPlugin
 {

@@ -13,7 +13,7 @@ namespace Kiln.Optim;
 /// update, backward, step, zero-grad or context, exactly as in MMEngine, so calling them is an error.
 /// <see cref="GetLr"/> reports <c>gen.lr</c>, <c>disc.lr</c> (and <c>name.base_lr</c>); the state is one state dict per name.
 /// </summary>
-public sealed class OptimWrapperDict : IManagedOptimWrapper, IReadOnlyDictionary<string, OptimWrapper>
+public sealed class OptimWrapperDict : IManagedOptimWrapper, IOptimWrapperDict, IReadOnlyDictionary<string, OptimWrapper>
 {
     private readonly Dictionary<string, OptimWrapper> _wrappers;
     private readonly List<string> _order;
@@ -37,6 +37,10 @@ public sealed class OptimWrapperDict : IManagedOptimWrapper, IReadOnlyDictionary
         : throw new KilnException($"OptimWrapperDict has no optimizer wrapper '{key}'; it has {string.Join(", ", _order.Select(n => $"'{n}'"))}.");
 
     public IEnumerable<string> Keys => _order;
+
+    IOptimWrapper IOptimWrapperDict.this[string name] => this[name];
+
+    IEnumerable<string> IOptimWrapperDict.Names => _order;
 
     public IEnumerable<OptimWrapper> Values => _order.Select(n => _wrappers[n]);
 
