@@ -12,11 +12,14 @@ namespace Kiln.Gan.Hooks;
 /// Draws what the GAN's generator makes of a fixed set of noise vectors as one PNG grid (the tutorial's "view the
 /// results", T2.8): before the first training iteration, every <c>interval</c> iterations and after the last. The noise
 /// comes from its own generator seeded with <c>seed</c>, so every grid of a run (and of a resumed run) shows the same
-/// <c>num_samples</c> inputs. The generator runs without gradients; with <c>batch_stats=True</c> (the default, as the
-/// tutorial's own viewing code and the PyTorch-GAN original it follows) its BatchNorm layers normalise with the
+/// <c>num_samples</c> inputs. The generator runs without gradients; with <c>batch_stats=True</c> (the default; the
+/// PyTorch-GAN original of the tutorial saves samples made in train mode) its BatchNorm layers normalise with the
 /// statistics of the sample batch, and their running statistics are put back afterwards, so drawing changes nothing
-/// in the model; with <c>batch_stats=False</c> it runs in eval mode (running statistics). Pixels in [-1, 1] become 0–255; images are laid out
-/// <c>nrow</c> per row with <c>padding</c> black pixels between them (torchvision's <c>make_grid</c>).
+/// in the model; with <c>batch_stats=False</c> it runs in eval mode (running statistics). Images are laid out
+/// <c>nrow</c> per row with <c>padding</c> black pixels between them, as torchvision's <c>save_image</c>; with
+/// <c>normalize=True</c> (the default, as the PyTorch-GAN original saves its samples) the grid's lowest value becomes
+/// black and its highest white, so the faint output of an untrained generator is visible; with <c>normalize=False</c>
+/// the generator's range [-1, 1] maps to 0–255.
 /// The grid goes to the run's visualizer as <c>gan_samples</c> at step <c>iter</c> (LocalVisBackend:
 /// <c>work_dir/&lt;timestamp&gt;/vis_data/vis_image/gan_samples_&lt;iter&gt;.png</c>), or, with <c>out_dir</c>,
 /// to <c>out_dir/gan_samples_&lt;iter&gt;.png</c> (a relative <c>out_dir</c> is under <c>work_dir/&lt;timestamp&gt;</c>).
@@ -28,7 +31,7 @@ public sealed class GanSampleHook : Hook
 {
     private int _lastStep = -1;
 
-    public GanSampleHook(int interval = 1000, int numSamples = 64, int nrow = 8, int seed = 0, int padding = 2, string? outDir = null, bool batchStats = true)
+    public GanSampleHook(int interval = 1000, int numSamples = 64, int nrow = 8, int seed = 0, int padding = 2, string? outDir = null, bool batchStats = true, bool normalize = true)
     {
         if (interval < 1) throw new KilnException($"GanSampleHook.interval = {interval} must be a positive number of iterations.");
         if (numSamples < 1) throw new KilnException($"GanSampleHook.num_samples = {numSamples} must be positive.");
@@ -43,7 +46,11 @@ public sealed class GanSampleHook : Hook
         Padding = padding;
         OutDir = outDir;
         BatchStats = batchStats;
+        Normalize = normalize;
     }
+
+    /// <summary>Stretch the grid's values from their minimum and maximum to 0–255 (torchvision's <c>normalize=True</c>).</summary>
+    public bool Normalize { get; }
 
     /// <summary>Normalise with the sample batch's statistics (train mode, buffers restored) rather than the running ones.</summary>
     public bool BatchStats { get; }
@@ -126,15 +133,23 @@ public sealed class GanSampleHook : Hook
                 rng.Dispose();
             }
         }
-        return Grid(pixels, shape, Nrow, Padding);
+        return Grid(pixels, shape, Nrow, Padding, Normalize);
     }
 
     /// <summary>
-    /// torchvision's <c>make_grid</c> (pad value 0) of N images (N × C × H × W, C 1 or 3, values in [-1, 1]) as an RGB
-    /// image: <c>nrow</c> images per row, <c>padding</c> pixels around each.
+    /// torchvision's <c>make_grid</c> (pad value 0) of N images (N × C × H × W, C 1 or 3) as an RGB image: <c>nrow</c>
+    /// images per row, <c>padding</c> pixels around each. Values in [-1, 1] map to 0–255, or with
+    /// <paramref name="normalize"/> the range [min, max] of all values does (make_grid's <c>normalize=True</c>).
     /// </summary>
-    internal static VisImage Grid(float[] pixels, long[] shape, int nrow, int padding)
+    internal static VisImage Grid(float[] pixels, long[] shape, int nrow, int padding, bool normalize = false)
     {
+        double low = -1, high = 1;
+        if (normalize && pixels.Length > 0)
+        {
+            low = pixels.Min();
+            high = pixels.Max();
+        }
+        double scale = 255 / Math.Max(high - low, 1e-5);
         if (shape.Length != 4 || shape[1] is not (1 or 3))
             throw new KilnException($"GanSampleHook: the generator made images of shape [{string.Join(", ", shape)}]; it draws N×C×H×W images with 1 or 3 channels.");
         int n = (int)shape[0], c = (int)shape[1], h = (int)shape[2], w = (int)shape[3];
@@ -151,7 +166,7 @@ public sealed class GanSampleHook : Hook
                     for (int ch = 0; ch < 3; ch++)
                     {
                         float v = pixels[((k * c + (c == 1 ? 0 : ch)) * h + y) * w + x];
-                        image.Pixels[at + ch] = (byte)Math.Clamp(Math.Round((v + 1) * 127.5), 0, 255);
+                        image.Pixels[at + ch] = (byte)Math.Clamp(Math.Round((v - low) * scale), 0, 255);
                     }
                 }
         }
