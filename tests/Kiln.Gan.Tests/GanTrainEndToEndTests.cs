@@ -17,7 +17,7 @@ public class GanTrainEndToEndTests
     private static readonly string GanConfig = Path.Combine(RepoPaths.Root, "plugins", "Gan", "configs", "gan_mnist.py");
 
     /// <summary>gan_mnist.py cut to 6 iterations of 8 images, logging every 2, a checkpoint and a 4×4 grid every 3.</summary>
-    private static string TinyConfig(string dir)
+    private static string TinyConfig(string dir, string extra = "")
     {
         string mnist = RepoPaths.Mnist.Replace("\\", "/");
         string path = Path.Combine(dir, "gan_tiny.py");
@@ -33,6 +33,7 @@ public class GanTrainEndToEndTests
             default_hooks = dict(logger=dict(interval=2), checkpoint=dict(interval=3, by_epoch=False))
             custom_hooks = [dict(type='GanSampleHook', interval=3, num_samples=16, nrow=4, seed=0)]
             env_cfg = dict(num_threads=1)
+            {{extra}}
             """);
         return path;
     }
@@ -136,5 +137,53 @@ public class GanTrainEndToEndTests
             CheckpointValue.DisposeTensors(a);
             CheckpointValue.DisposeTensors(b);
         }
+    }
+
+    // OPT-09, SCHED-01: param_scheduler by wrapper name over an OptimWrapperDict, both lrs logged, stored by name
+    // in checkpoints and resumed (MMEngine's dict of scheduler lists).
+    [Fact]
+    public void ParamScheduler_ByWrapperName_SchedulesEachLr_ResumesThem()
+    {
+        using var tmp = new TempDir();
+        string config = TinyConfig(tmp.Path, """
+            param_scheduler = dict(
+                generator=dict(type='LinearLR', start_factor=0.5, by_epoch=False, begin=0, end=4),
+                discriminator=[dict(type='MultiStepLR', milestones=[2], gamma=0.1, by_epoch=False)])
+            """);
+        var straight = Path.Combine(tmp.Path, "straight");
+        var split = Path.Combine(tmp.Path, "split");
+        var run = Train(config, straight);
+        // lr at iteration index 1, 3, 5: LinearLR 1e-4·(0.5 + 0.5·min(i, 4)/4); MultiStepLR 1e-4, then 1e-5 from 2.
+        Assert.Contains("Iter(train) [2/6]  generator.lr: 6.2500e-05 discriminator.lr: 1.0000e-04  ", run.Output);
+        Assert.Contains("Iter(train) [4/6]  generator.lr: 8.7500e-05 discriminator.lr: 1.0000e-05  ", run.Output);
+        Assert.Contains("Iter(train) [6/6]  generator.lr: 1.0000e-04 discriminator.lr: 1.0000e-05  ", run.Output);
+
+        var checkpoint = (PyDict)CheckpointFile.Load(Path.Combine(straight, "iter_6.pth"))!;
+        try
+        {
+            var states = Assert.IsType<PyDict>(checkpoint["param_schedulers"]);
+            Assert.Equal(new object[] { "generator", "discriminator" }, states.Keys);
+            Assert.Single((List<object?>)states["generator"]!);
+            Assert.Single((List<object?>)states["discriminator"]!);
+        }
+        finally
+        {
+            CheckpointValue.DisposeTensors(checkpoint);
+        }
+
+        Train(config, split, "--cfg-options", "train_cfg.max_iters=3");
+        var resumed = Train(config, split, "--resume");
+        Assert.Contains("Iter(train) [4/6]  generator.lr: 8.7500e-05 discriminator.lr: 1.0000e-05  ", resumed.Output);
+        Assert.Contains("Iter(train) [6/6]  generator.lr: 1.0000e-04 discriminator.lr: 1.0000e-05  ", resumed.Output);
+    }
+
+    [Fact]
+    public void ParamScheduler_NameNotAWrapper_IsErrorListingWrappers()
+    {
+        using var tmp = new TempDir();
+        string config = TinyConfig(tmp.Path, "param_scheduler = dict(gen=dict(type='ConstantLR', by_epoch=False))");
+        var run = CliRun.Invoke("train", config, "--work-dir", Path.Combine(tmp.Path, "w"), "--no-progress");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("param_scheduler.gen: the optimizer wrappers are 'generator', 'discriminator'", run.Error + run.Output);
     }
 }

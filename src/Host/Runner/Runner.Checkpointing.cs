@@ -50,7 +50,7 @@ public partial class Runner
         if (saveOptimizer && _optimWrapper is not null)
             checkpoint["optimizer"] = _optimWrapper.StateDict();
         if (saveParamScheduler && _paramSchedulers is { Count: > 0 })
-            checkpoint["param_schedulers"] = _paramSchedulers.Select(s => (object?)s.StateDict()).ToList();
+            checkpoint["param_schedulers"] = ParamSchedulerStates();
         // Exact resume (Kiln-only keys; MMEngine ignores unknown keys): the random states and where the data stood.
         checkpoint[RandomStates.Key] = RandomStates.Capture();
         if (_trainLoop is not null)
@@ -211,12 +211,8 @@ public partial class Runner
         CheckpointLoader.LoadStateDict(Model, stateDict, strict: false, path, Logger);
         if (_optimWrapper is not null && checkpoint.TryGetValue("optimizer", out var o) && o is PyDict optimizerState)
             _optimWrapper.LoadStateDict(optimizerState, path);
-        if (_paramSchedulers is not null && checkpoint.TryGetValue("param_schedulers", out var ps) && ps is List<object?> schedulerStates)
-        {
-            // MMEngine's load_scheduler_state_dict: zip, so extra or missing entries are ignored.
-            foreach (var (scheduler, state) in _paramSchedulers.Zip(schedulerStates))
-                if (state is PyDict schedulerState) scheduler.LoadStateDict(schedulerState);
-        }
+        if (_paramSchedulers is not null && checkpoint.TryGetValue("param_schedulers", out var ps))
+            LoadParamSchedulerStates(ps, path);
         if (checkpoint.TryGetValue("message_hub", out var hub) && hub is PyDict hubState)
             MessageHubState.LoadStateDict(MessageHub, hubState);
         if (checkpoint.TryGetValue(RandomStates.Key, out var rng) && rng is PyDict rngState)
