@@ -147,15 +147,15 @@ public class GanTrainEndToEndTests
         using var tmp = new TempDir();
         string config = TinyConfig(tmp.Path, """
             param_scheduler = dict(
-                generator=dict(type='LinearLR', start_factor=0.5, by_epoch=False, begin=0, end=4),
+                generator=dict(type='LinearLR', start_factor=0.5, by_epoch=False, begin=0, end=6),
                 discriminator=[dict(type='MultiStepLR', milestones=[2], gamma=0.1, by_epoch=False)])
             """);
         var straight = Path.Combine(tmp.Path, "straight");
         var split = Path.Combine(tmp.Path, "split");
         var run = Train(config, straight);
-        // lr at iteration index 1, 3, 5: LinearLR 1e-4·(0.5 + 0.5·min(i, 4)/4); MultiStepLR 1e-4, then 1e-5 from 2.
-        Assert.Contains("Iter(train) [2/6]  generator.lr: 6.2500e-05 discriminator.lr: 1.0000e-04  ", run.Output);
-        Assert.Contains("Iter(train) [4/6]  generator.lr: 8.7500e-05 discriminator.lr: 1.0000e-05  ", run.Output);
+        // lr at iteration index 1, 3, 5: LinearLR 1e-4·(0.5 + 0.5·i/5) (MMEngine: total_iters = end - begin - 1); MultiStepLR 1e-4, then 1e-5 from 2.
+        Assert.Contains("Iter(train) [2/6]  generator.lr: 6.0000e-05 discriminator.lr: 1.0000e-04  ", run.Output);
+        Assert.Contains("Iter(train) [4/6]  generator.lr: 8.0000e-05 discriminator.lr: 1.0000e-05  ", run.Output);
         Assert.Contains("Iter(train) [6/6]  generator.lr: 1.0000e-04 discriminator.lr: 1.0000e-05  ", run.Output);
 
         var checkpoint = (PyDict)CheckpointFile.Load(Path.Combine(straight, "iter_6.pth"))!;
@@ -173,7 +173,7 @@ public class GanTrainEndToEndTests
 
         Train(config, split, "--cfg-options", "train_cfg.max_iters=3");
         var resumed = Train(config, split, "--resume");
-        Assert.Contains("Iter(train) [4/6]  generator.lr: 8.7500e-05 discriminator.lr: 1.0000e-05  ", resumed.Output);
+        Assert.Contains("Iter(train) [4/6]  generator.lr: 8.0000e-05 discriminator.lr: 1.0000e-05  ", resumed.Output);
         Assert.Contains("Iter(train) [6/6]  generator.lr: 1.0000e-04 discriminator.lr: 1.0000e-05  ", resumed.Output);
     }
 
