@@ -37,7 +37,8 @@ public class MnistTests
         var sample = mnist.Get(2);
         var image = Assert.IsType<torch.Tensor>(sample.Inputs, exactMatch: false);
         Assert.Equal(new long[] { 1, 2, 2 }, image.shape);
-        Assert.Equal(new float[] { 20, 21, 22, 23 }, image.data<float>().ToArray());
+        Assert.Equal(torch.uint8, image.dtype);   // raw pixels as mmpretrain's MNIST; the data preprocessor casts
+        Assert.Equal(new byte[] { 20, 21, 22, 23 }, image.data<byte>().ToArray());
         Assert.Equal(9, sample.DataSample!.GtLabel);
     }
 

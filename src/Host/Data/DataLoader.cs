@@ -182,9 +182,10 @@ public sealed class DataLoader : IEnumerable<DataBatch>, IDisposable
     private DataBatch LoadBatch(int[] indices, int epoch, long batchOrdinal, int workerId)
     {
         var samples = new Sample[indices.Length];
+        int rank = Distributed.Dist.Rank;
         for (int j = 0; j < indices.Length; j++)
         {
-            using var _ = KilnRandom.Use(new Random(SampleSeed(Seed, Distributed.Dist.Rank, epoch, batchOrdinal, j)));
+            using var _ = KilnRandom.UseSeed(SampleSeed(Seed, rank, epoch, batchOrdinal, j));
             try
             {
                 samples[j] = Dataset.Get(indices[j]);
@@ -202,14 +203,19 @@ public sealed class DataLoader : IEnumerable<DataBatch>, IDisposable
     internal static int SampleSeed(int seed, int rank, int epoch, long batchOrdinal, int position)
     {
         ulong h = (ulong)(uint)seed;
-        foreach (ulong v in new[] { (ulong)(uint)rank, (ulong)(uint)epoch, (ulong)batchOrdinal, (ulong)(uint)position })
+        h = Mix(h, (ulong)(uint)rank);
+        h = Mix(h, (ulong)(uint)epoch);
+        h = Mix(h, (ulong)batchOrdinal);
+        h = Mix(h, (ulong)(uint)position);
+        return (int)(h & 0x7FFFFFFF);
+
+        static ulong Mix(ulong h, ulong v)
         {
             h = unchecked(h * 0x9E3779B97F4A7C15UL + v + 0x632BE59BD9B4E019UL);
             h = unchecked((h ^ (h >> 30)) * 0xBF58476D1CE4E5B9UL);
             h = unchecked((h ^ (h >> 27)) * 0x94D049BB133111EBUL);
-            h ^= h >> 31;
+            return h ^ (h >> 31);
         }
-        return (int)(h & 0x7FFFFFFF);
     }
 
     private static Tensor Pin(Tensor t) => cuda.is_available() ? t.pin_memory() : t;
