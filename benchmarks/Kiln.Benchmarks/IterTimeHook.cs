@@ -5,38 +5,39 @@ using Kiln.Registry;
 namespace Kiln.Benchmarks;
 
 /// <summary>
-/// Records the wall time, and the training thread's CPU time, between consecutive <c>after_train_iter</c> calls (one
-/// full iteration each, data loading included).
+/// Records the wall time between consecutive <c>after_train_iter</c> calls (one full iteration each, data loading
+/// included), and the process's CPU time from <c>before_train</c> to <c>after_train</c>.
 /// </summary>
 [Register(Registries.Hooks)]
 public sealed class IterTimeHook : Hook
 {
     public static List<double> Milliseconds { get; } = [];
 
-    public static List<double> CpuMilliseconds { get; } = [];
+    /// <summary>Process CPU milliseconds from before_train to after_train (all threads).</summary>
+    public static double CpuMilliseconds { get; private set; }
 
     private long _last;
-    private double _lastCpu;
+    private TimeSpan _cpuStart;
 
     public static void Clear()
     {
         Milliseconds.Clear();
-        CpuMilliseconds.Clear();
+        CpuMilliseconds = 0;
     }
 
     public override void BeforeTrain(IRunnerContext runner)
     {
+        _cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         _last = Stopwatch.GetTimestamp();
-        _lastCpu = CpuClock.ProcessMs();
     }
 
     public override void AfterTrainIter(IRunnerContext runner, TrainIterArgs args)
     {
         long now = Stopwatch.GetTimestamp();
-        double cpu = CpuClock.ProcessMs();
         Milliseconds.Add(Stopwatch.GetElapsedTime(_last, now).TotalMilliseconds);
-        CpuMilliseconds.Add(cpu - _lastCpu);
         _last = now;
-        _lastCpu = cpu;
     }
+
+    public override void AfterTrain(IRunnerContext runner) =>
+        CpuMilliseconds = (Process.GetCurrentProcess().TotalProcessorTime - _cpuStart).TotalMilliseconds;
 }

@@ -26,22 +26,28 @@ namespace Kiln.Benchmarks;
 /// </summary>
 internal static class TaxBenchmark
 {
-    /// <summary>Wall and process-CPU milliseconds of each iteration.</summary>
+    /// <summary>Wall milliseconds of each iteration, and process CPU milliseconds per iteration of each run (all threads).</summary>
     internal sealed class Times
     {
         public List<double> Wall { get; } = [];
+
+        /// <summary>One entry per run: the run's process CPU time divided by its iterations.</summary>
         public List<double> Cpu { get; } = [];
+
         private long _last = Stopwatch.GetTimestamp();
-        private double _lastCpu = CpuClock.ProcessMs();
+        private readonly TimeSpan _cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
 
         public void Mark()
         {
             long now = Stopwatch.GetTimestamp();
-            double cpu = CpuClock.ProcessMs();
             Wall.Add(Stopwatch.GetElapsedTime(_last, now).TotalMilliseconds);
-            Cpu.Add(cpu - _lastCpu);
             _last = now;
-            _lastCpu = cpu;
+        }
+
+        public Times Finish()
+        {
+            Cpu.Add((Process.GetCurrentProcess().TotalProcessorTime - _cpuStart).TotalMilliseconds / Wall.Count);
+            return this;
         }
 
         public void Add(Times other)
@@ -199,7 +205,7 @@ internal static class TaxBenchmark
             }
         }
         GC.KeepAlive(lossSum);
-        return times;
+        return times.Finish();
     }
 
     private static string LoadAverage() =>
@@ -259,7 +265,7 @@ internal static class TaxBenchmark
             }
         }
         GC.KeepAlive(lossSum);
-        return times;
+        return times.Finish();
     }
 
     /// <summary>The same training by Kiln's Runner from the bundled config. Returns the time of every iteration in ms.</summary>
@@ -294,7 +300,7 @@ internal static class TaxBenchmark
             runner.Train();
         var times = new Times();
         times.Wall.AddRange(IterTimeHook.Milliseconds);
-        times.Cpu.AddRange(IterTimeHook.CpuMilliseconds);
+        times.Cpu.Add(IterTimeHook.CpuMilliseconds / IterTimeHook.Milliseconds.Count);
         return times;
     }
 }

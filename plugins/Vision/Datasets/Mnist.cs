@@ -15,7 +15,7 @@ namespace Kiln.Vision.Datasets;
 /// mmpretrain's array); a pipeline or model must not modify a sample in place. A relative <c>data_root</c> is resolved from the current directory, as in MMEngine.
 /// </summary>
 [Register(Registries.Datasets, "MNIST")]
-public class Mnist : IDataset
+public class Mnist : IBatchDataset
 {
     private static readonly string[] Classes =
         ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"];
@@ -69,11 +69,30 @@ public class Mnist : IDataset
     public Sample Get(int index)
     {
         if ((uint)index >= (uint)_labels.Length) throw new ArgumentOutOfRangeException(nameof(index), $"{Name} has {Count} samples; index {index} is out of range.");
-        var image = _images.select(0, index);
+        return new Sample(_images.select(0, index), Describe(index));
+    }
+
+    /// <summary>The samples at <paramref name="indices"/> in one gather (the DataLoader's path with pseudo/default_collate).</summary>
+    public (Tensor Inputs, DataSample[] DataSamples) GetBatch(int[] indices)
+    {
+        var samples = new DataSample[indices.Length];
+        var rows = new long[indices.Length];
+        for (int i = 0; i < indices.Length; i++)
+        {
+            if ((uint)indices[i] >= (uint)_labels.Length) throw new ArgumentOutOfRangeException(nameof(indices), $"{Name} has {Count} samples; index {indices[i]} is out of range.");
+            samples[i] = Describe(indices[i]);
+            rows[i] = indices[i];
+        }
+        using var index = tensor(rows);
+        return (_images.index_select(0, index), samples);
+    }
+
+    private DataSample Describe(int index)
+    {
         var sample = new DataSample { GtLabel = _labels[index] };
         sample.SetMetaInfo("img_shape", new[] { _rows, _cols });
         sample.SetMetaInfo("sample_idx", index);
-        return new Sample(image, sample);
+        return sample;
     }
 
     private string Find(string root, string name)

@@ -60,7 +60,12 @@ public sealed class DataLoader : IEnumerable<DataBatch>, IDisposable
         Seed = seed ?? KilnRandom.Seed;
         _workerInitFn = workerInitFn;
         _collate = collate ?? Collate.PseudoCollate;
+        // pseudo_collate and default_collate only list or stack, so a dataset that reads whole batches gives the same batch.
+        _readWholeBatches = dataset is IBatchDataset
+            && _collate.Method.DeclaringType == typeof(Collate) && _collate.Method.Name is nameof(Collate.PseudoCollate) or nameof(Collate.DefaultCollate);
     }
+
+    private readonly bool _readWholeBatches;
 
     public IDataset Dataset { get; }
 
@@ -181,6 +186,11 @@ public sealed class DataLoader : IEnumerable<DataBatch>, IDisposable
     /// <summary>Loads and collates one batch; each sample under its own seeded generator.</summary>
     private DataBatch LoadBatch(int[] indices, int epoch, long batchOrdinal, int workerId)
     {
+        if (_readWholeBatches)
+        {
+            var (stacked, dataSamples) = ((IBatchDataset)Dataset).GetBatch(indices);
+            return DataBatch.FromStacked(stacked, dataSamples);
+        }
         var samples = new Sample[indices.Length];
         int rank = Distributed.Dist.Rank;
         for (int j = 0; j < indices.Length; j++)
@@ -318,8 +328,9 @@ public sealed class DataLoader : IEnumerable<DataBatch>, IDisposable
 /// <summary>Walks the tensors of a <see cref="DataBatch"/> (its inputs, nested lists and dicts, and stacked inputs).</summary>
 internal static class TensorTree
 {
-    public static DataBatch Map(DataBatch batch, Func<Tensor, Tensor> f) => new(
-        batch.Inputs.Select(x => MapValue(x, f)!).ToArray(), batch.DataSamples, MapValue(batch.StackedInputs, f));
+    public static DataBatch Map(DataBatch batch, Func<Tensor, Tensor> f) => batch.InputsAreRowsOfStacked
+        ? DataBatch.FromStacked(f((Tensor)batch.StackedInputs!), batch.DataSamples)   // the rows follow the stacked tensor
+        : new(batch.Inputs.Select(x => MapValue(x, f)!).ToArray(), batch.DataSamples, MapValue(batch.StackedInputs, f));
 
     public static object? MapValue(object? value, Func<Tensor, Tensor> f) => value switch
     {
