@@ -42,6 +42,7 @@ if (args is ["hookoverhead", ..]) return HookOverheadBenchmark.Run(args[1..]);
 const string Usage = """
     usage: dotnet run --project benchmarks/Kiln.Benchmarks -c Release -- MODE [ARG]
       memory [EPOCHS]   memory per epoch of the bundled LeNet-5 run (default 8 epochs)
+      rss [ITERATIONS] [lenet5|mlp]  memory after 1,000 ... 20,000 iterations (default 20,000, LeNet-5)
       loops [ROUNDS]    epoch-based vs iteration-based loop, median iteration time (default 3 rounds)
       config [PASSES]   parse and merge the config corpus, ms per file
       hoststart [PROCESSES]  host start with the bundled plugins to ready
@@ -56,7 +57,7 @@ const string Usage = """
     """;
 string mode = args.Length > 0 ? args[0] : "memory";
 int? arg = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var n) ? n : null;
-if (mode is not ("memory" or "loops") || (args.Length > 1 && arg is null))
+if (mode is not ("memory" or "loops" or "rss") || (mode != "rss" && args.Length > 1 && arg is null))
 {
     Console.Error.WriteLine(Usage);
     return 2;
@@ -68,6 +69,7 @@ using var host = KilnHost.Create(o =>
     o.InProcessPlugins.AddRange([new VisionPlugin(), new MetricsPlugin(), new BenchPlugin()]);
 }, TextWriter.Null);
 if (mode == "loops") return LoopsBenchmark.Run(host, arg ?? 3);
+if (mode == "rss") return RssBenchmark.Run(host, args[1..]);
 
 // memory: trains the bundled LeNet-5 config for N epochs (default 8) and prints resident memory, managed heap and
 // live tensors after each epoch. Flat numbers after the first epoch or two mean nothing leaks per iteration.
