@@ -8,6 +8,9 @@ using Kiln.TestKit;
 using Kiln.Vision;
 using Microsoft.Extensions.Hosting;
 
+// suite: the performance suite of docs/performance.md, one benchmark after another in this process.
+if (args is ["suite", ..]) return Suite.Run();
+
 // config: times Config.FromFile over the config corpus (see ConfigBenchmark.cs).
 if (args.Length > 0 && args[0] == "config")
     return ConfigBenchmark.Run(args[1..]);
@@ -53,6 +56,7 @@ const string Usage = """
       dataloader [ROUNDS]  PNG pipeline batches/s with num_workers 0/1/2, memory over 20 epochs with workers
       hookoverhead [ROUNDS]  default hooks + logging against no hooks, µs per iteration (default 5 rounds)
       startup [RUNS]    kiln train from process start to the first training iteration (default 5 runs)
+      suite             tax, startup, rss, hookoverhead, optimwrapper, checkpoint, dataloader, config in one run
       tax [ROUNDS] [FILTER]  Runner against a hand-written TorchSharp loop: MLP and LeNet-5, 1/2 threads, epoch/iter
     """;
 string mode = args.Length > 0 ? args[0] : "memory";

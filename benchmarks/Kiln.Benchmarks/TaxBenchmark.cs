@@ -70,6 +70,7 @@ internal static class TaxBenchmark
         }, TextWriter.Null);
         var data = HandData.Load(RepoPaths.Mnist);
         int itersPerEpoch = data.Count / BatchSize + (data.Count % BatchSize == 0 ? 0 : 1);
+        int defaultThreads = torch.get_num_threads();
 
         Console.WriteLine($"MNIST sample ({data.Count} training digits), batch {BatchSize}, {Epochs} epochs = {Epochs * itersPerEpoch} " +
             $"iterations per run, {rounds} measured rounds (+1 warm-up) per cell, hand-written and Kiln alternating, " +
@@ -108,6 +109,7 @@ internal static class TaxBenchmark
         if (ratios.Count > 0)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"largest ratio: wall {ratios.Max():F3}, CPU {cpuRatios.Max():F3} (target <= 1.02); load average after {LoadAverage()}"));
+        torch.set_num_threads(defaultThreads);
         return 0;
     }
 
