@@ -22,8 +22,9 @@ internal static class EvalMemoryBenchmark
     public static int Run(string[] args)
     {
         bool keep = args.Contains("--keep");
-        var numbers = args.Where(a => a != "--keep").ToArray();
+        var numbers = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
         int samples = numbers.Length > 0 ? int.Parse(numbers[0], CultureInfo.InvariantCulture) : 1_000_000;
+        if (args.Contains("--loop")) return RunLoop(samples, keep);
         const int batch = 1000, classes = 10, channels = 3, side = 4, pixels = channels * side * side;
         int[] marks = [10_000, 100_000, 250_000, 500_000, 1_000_000];
         torch.manual_seed(0);
@@ -99,6 +100,69 @@ internal static class EvalMemoryBenchmark
         foreach (var (k, v) in values) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {k}: {v:F4}"));
         var matrix = ((ConfusionMatrix)metrics[2]).Result!;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  confusion matrix: {matrix.GetLength(0)}×{matrix.GetLength(1)}, {matrix.Cast<long>().Sum():N0} samples"));
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>--loop</c>: the same four metrics as <c>val_evaluator</c> of a Runner whose <c>runner.Val()</c> runs the real
+    /// <see cref="Loops.ValLoop"/> over <see cref="EvalBenchDataset"/> (samples made from their index) with
+    /// <see cref="EvalBenchModel"/>, batches of 1,000 through the DataLoader, the default hooks (logger every 100
+    /// iterations) and <see cref="EvalMemoryProbeHook"/> recording memory after the marked iterations.
+    /// </summary>
+    private static int RunLoop(int samples, bool keep)
+    {
+        const int batch = 1000;
+        EvalMemoryProbeHook.BatchSize = batch;
+        foreach (long mark in new long[] { 10_000, 100_000, 250_000, 500_000, 1_000_000, samples }) EvalMemoryProbeHook.Marks.Add(mark);
+        using var host = Hosting.KilnHost.Create(o =>
+        {
+            o.LoadPluginFolders = false;
+            o.InProcessPlugins.AddRange([new MetricsPlugin(), new BenchPlugin()]);
+        }, TextWriter.Null);
+        using var tmp = new TestKit.TempDir();
+        var cfg = Config.Config.FromString($$"""
+            default_scope = 'bench'
+            work_dir = r'{{tmp.Path}}'
+            model = dict(type='EvalBenchModel')
+            val_dataloader = dict(dataset=dict(type='EvalBenchDataset', size={{samples}}), sampler=dict(type='DefaultSampler', shuffle=False), batch_size={{batch}}, num_workers=0)
+            val_cfg = dict()
+            default_hooks = dict(logger=dict(type='LoggerHook', interval=100))
+            custom_hooks = [dict(type='EvalMemoryProbeHook')]
+            randomness = dict(seed=0)
+            """, ".py").Dict;
+        var metrics = new BaseMetric[] { new Accuracy(topk: [1, 5]), new SingleLabelMetric(), new ConfusionMatrix(), new MeanSquaredError() };
+        if (keep) foreach (var m in metrics) m.Streaming = false;
+        cfg["val_evaluator"] = metrics.Cast<object?>().ToList();
+        double heap0 = EvalMemoryProbeHook.Measure(out double rss0);
+        long live0 = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        var clock = Stopwatch.StartNew();
+        IReadOnlyDictionary<string, double> values;
+        using (var runner = Runner.FromConfig(cfg, host.Services))
+            values = runner.Val();
+        double seconds = clock.Elapsed.TotalSeconds;
+        double heapAfter = EvalMemoryProbeHook.Measure(out double rssAfter);
+        long liveAfter = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        Console.WriteLine($"runner.Val(): ValLoop over {samples:N0} generated samples (10 features, 10 classes, a 3×4×4 image), Linear(10, 10), batches of {batch}, "
+            + $"Accuracy(topk=(1, 5)) + SingleLabelMetric + ConfusionMatrix + MSE, {(keep ? "kept results (Streaming = false)" : "streaming accumulators")}, "
+            + $"{Environment.ProcessorCount} cores");
+        Console.WriteLine();
+        Console.WriteLine("| samples processed | RSS (MiB) | managed heap (MiB) | live tensors |");
+        Console.WriteLine("|---:|---:|---:|---:|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| before the Runner | {rss0:F1} | {heap0:F1} | {live0} |"));
+        foreach (var (done, rss, heap, live) in EvalMemoryProbeHook.Samples)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {done:N0} | {rss:F1} | {heap:F1} | {live} |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| after Val | {rssAfter:F1} | {heapAfter:F1} | {liveAfter} |"));
+        Console.WriteLine();
+        var from = EvalMemoryProbeHook.Samples.FirstOrDefault(r => r.Done == 100_000);
+        var to = EvalMemoryProbeHook.Samples.LastOrDefault();
+        if (from.Done > 0 && to.Done > from.Done)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"growth from {from.Done:N0} to {to.Done:N0} samples: RSS {to.RssMiB - from.RssMiB:+0.0;-0.0} MiB ({100 * (to.RssMiB - from.RssMiB) / from.RssMiB:+0.00;-0.00} %, "
+                + $"{(to.RssMiB - from.RssMiB) * 1048576.0 / (to.Done - from.Done):F2} B/sample), managed heap {to.ManagedMiB - from.ManagedMiB:+0.00;-0.00} MiB "
+                + $"({(to.ManagedMiB - from.ManagedMiB) * 1048576.0 / (to.Done - from.Done):F2} B/sample); live tensors {string.Join("/", EvalMemoryProbeHook.Samples.Select(r => r.LiveTensors).Distinct())}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"val {seconds:F1} s ({samples / seconds:N0} samples/s)"));
+        foreach (var (k, v) in values) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {k}: {v:F4}"));
         return 0;
     }
 
