@@ -92,12 +92,12 @@ internal static class EvalMemoryBenchmark
             double perSampleHeap = (to.Heap - from.Heap) * 1048576.0 / (to.Done - from.Done);
             double perSampleRss = (to.Rss - from.Rss) * 1048576.0 / (to.Done - from.Done);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"growth from {from.Done:N0} to {to.Done:N0} samples: RSS {to.Rss - from.Rss:+0.0;-0.0} MiB ({100 * (to.Rss - from.Rss) / from.Rss:+0.00;-0.00} %, "
-                + $"{perSampleRss:F2} B/sample), managed heap {to.Heap - from.Heap:+0.00;-0.00} MiB ({perSampleHeap:F2} B/sample); live tensors max {rows.Max(r => r.Live)}"));
+                $"growth from {from.Done:N0} to {to.Done:N0} samples: RSS {to.Rss - from.Rss:+0.0;-0.0;+0.0} MiB ({100 * (to.Rss - from.Rss) / from.Rss:+0.00;-0.00;+0.00} %, "
+                + $"{perSampleRss:F2} B/sample), managed heap {to.Heap - from.Heap:+0.00;-0.00;+0.00} MiB ({perSampleHeap:F2} B/sample); live tensors max {rows.Max(r => r.Live)}"));
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"process {processSeconds:F1} s ({samples / processSeconds:N0} samples/s), evaluate {evaluateSeconds:F3} s"));
-        foreach (var (k, v) in values) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {k}: {v:F4}"));
+        foreach (var (k, v) in values) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {k}: {v:G6}"));
         var matrix = ((ConfusionMatrix)metrics[2]).Result!;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  confusion matrix: {matrix.GetLength(0)}×{matrix.GetLength(1)}, {matrix.Cast<long>().Sum():N0} samples"));
         return 0;
@@ -158,11 +158,11 @@ internal static class EvalMemoryBenchmark
         var to = EvalMemoryProbeHook.Samples.LastOrDefault();
         if (from.Done > 0 && to.Done > from.Done)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"growth from {from.Done:N0} to {to.Done:N0} samples: RSS {to.RssMiB - from.RssMiB:+0.0;-0.0} MiB ({100 * (to.RssMiB - from.RssMiB) / from.RssMiB:+0.00;-0.00} %, "
-                + $"{(to.RssMiB - from.RssMiB) * 1048576.0 / (to.Done - from.Done):F2} B/sample), managed heap {to.ManagedMiB - from.ManagedMiB:+0.00;-0.00} MiB "
+                $"growth from {from.Done:N0} to {to.Done:N0} samples: RSS {to.RssMiB - from.RssMiB:+0.0;-0.0;+0.0} MiB ({100 * (to.RssMiB - from.RssMiB) / from.RssMiB:+0.00;-0.00;+0.00} %, "
+                + $"{(to.RssMiB - from.RssMiB) * 1048576.0 / (to.Done - from.Done):F2} B/sample), managed heap {to.ManagedMiB - from.ManagedMiB:+0.00;-0.00;+0.00} MiB "
                 + $"({(to.ManagedMiB - from.ManagedMiB) * 1048576.0 / (to.Done - from.Done):F2} B/sample); live tensors {string.Join("/", EvalMemoryProbeHook.Samples.Select(r => r.LiveTensors).Distinct())}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"val {seconds:F1} s ({samples / seconds:N0} samples/s)"));
-        foreach (var (k, v) in values) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {k}: {v:F4}"));
+        foreach (var (k, v) in values) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {k}: {v:G6}"));
         return 0;
     }
 
