@@ -26,7 +26,7 @@ if (args.Length > 0 && args[0] == "optimwrapper")
 // dist [ROUNDS]: two MPI ranks x 1 thread against one process x 2 threads (DistBenchmark.cs).
 if (args.Length > 0 && args[0] == "dist")
     return DistBenchmark.Run(args[1..]);
-// evalmemory [SAMPLES]: 1,000,000 predictions through an Evaluator, memory every 100k (EvalMemoryBenchmark.cs).
+// evalmemory [SAMPLES] [--keep] [--loop]: 1,000,000 predictions through an Evaluator (--loop: runner.Val()), memory at 10k..1M (EvalMemoryBenchmark.cs).
 if (args is ["evalmemory", ..]) return EvalMemoryBenchmark.Run(args[1..]);
 // checkpoint [ROUNDS]: save/load of a 100 MB state dict against File.Copy of the same bytes (CheckpointBenchmark.cs).
 if (args.Length > 0 && args[0] == "checkpoint")
@@ -51,7 +51,7 @@ const string Usage = """
       hoststart [PROCESSES]  host start with the bundled plugins to ready
       optimwrapper [ITERATIONS]  UpdateParams against backward/step/zero_grad by hand
       dist [ROUNDS]     2 MPI ranks x 1 thread vs 1 process x 2 threads, LeNet-5 samples/s (needs mpirun)
-      evalmemory [SAMPLES]  predictions through an Evaluator (default 1,000,000), memory every 100,000
+      evalmemory [SAMPLES] [--keep]  predictions through an Evaluator's 4 metrics (default 1,000,000), memory at 10k..1M; --keep: no streaming; --loop: through runner.Val()
       checkpoint [ROUNDS]   save and load a 100 MB state dict against File.Copy of the same bytes
       dataloader [ROUNDS]  PNG pipeline batches/s with num_workers 0/1/2, memory over 20 epochs with workers
       hookoverhead [ROUNDS]  default hooks + logging against no hooks, µs per iteration (default 5 rounds)
