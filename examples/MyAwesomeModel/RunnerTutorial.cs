@@ -67,7 +67,7 @@ public static class RunnerTutorial
             workDir: options.WorkDir ?? "exp/my_awesome_model",
             // training data
             trainDataloader: new DataLoader(trainSet, new DefaultSampler(trainSet, shuffle: true, seed: options.Seed),
-                batchSize: 64, collate: Collate.DefaultCollate, pinMemory: true, numWorkers: numWorkers),
+                batchSize: 64, collate: Collate.DefaultCollate, pinMemory: true, numWorkers: numWorkers, seed: options.Seed),
             // training configurations
             trainCfg: Cfg(("by_epoch", true), ("max_epochs", (long)epochs), ("val_begin", 2L), ("val_interval", 1L)),
             // OptimizerWrapper, new concept in MMEngine for richer optimization options
@@ -76,7 +76,7 @@ public static class RunnerTutorial
             paramScheduler: Cfg(("type", "MultiStepLR"), ("by_epoch", true), ("milestones", new List<object?> { 4L, 8L }), ("gamma", 0.1)),
             // validation data
             valDataloader: new DataLoader(valSet, new DefaultSampler(valSet, shuffle: false),
-                batchSize: 1000, collate: Collate.DefaultCollate, pinMemory: true, numWorkers: numWorkers),
+                batchSize: 1000, collate: Collate.DefaultCollate, pinMemory: true, numWorkers: numWorkers, seed: options.Seed),
             // validation configurations, usually leave it an empty dict
             valCfg: Cfg(),
             // evaluation metrics and evaluator

@@ -68,10 +68,12 @@ public static class Cifar10Tutorial
             indices: options.MaxTrainSamples is { } nt ? (long)nt : null);
         var valSet = new Cifar10(options.DataRoot, testMode: true, download: false, pipeline: Pipeline(train: false),
             indices: options.MaxValSamples is { } nv ? (long)nv : null);
+        // A seeded run passes its seed to what is built here (the Runner passes it to what it builds from dicts): the
+        // sampler's shuffle and the dataloader's per-sample augmentation seeds, so object and config runs match.
         var trainDataloader = new DataLoader(trainSet, new DefaultSampler(trainSet, shuffle: true, seed: options.Seed),
-            batchSize: options.BatchSize, collate: Collate.DefaultCollate, numWorkers: options.NumWorkers);
+            batchSize: options.BatchSize, collate: Collate.DefaultCollate, numWorkers: options.NumWorkers, seed: options.Seed);
         var valDataloader = new DataLoader(valSet, new DefaultSampler(valSet, shuffle: false),
-            batchSize: options.BatchSize, collate: Collate.DefaultCollate, numWorkers: options.NumWorkers);
+            batchSize: options.BatchSize, collate: Collate.DefaultCollate, numWorkers: options.NumWorkers, seed: options.Seed);
 
         if (options.Seed is { } seed) TorchSharp.torch.manual_seed(seed);   // the model is built here, before the Runner seeds
         return Runner.Create(services,
