@@ -92,8 +92,8 @@ public sealed class MyAwesomeModelTests(MyAwesomeModelRuns runs) : IClassFixture
     }
 
     /// <summary>
-    /// The rings are radius 3 and 6 with N(0, 1) noise, so no classifier does better than about 93.3 % (an error of
-    /// P(Z &gt; 1.5) per class); the tutorial's "close to 100" is not reachable. Above 90 means it learnt the circle.
+    /// The rings are radius 3 and 6 with N(0, 1) noise, so the best classifier expects about 93.3 % (an error of
+    /// P(Z &gt; 1.5) per class; ± 0.8 on 1,000 points); "close to 100" is not reachable. Above 90 means it learnt the circle.
     /// </summary>
     [Fact]
     public void ValidationAccuracy_Above90()
