@@ -102,7 +102,7 @@ internal static class HookOverheadBenchmark
             custom_hooks = [dict(type='bench.IterTimeHook')]
             randomness = dict(seed=0)
             """, ".py");
-        IterTimeHook.Milliseconds.Clear();
+        IterTimeHook.Clear();
         using var runner = Runner.FromConfig(cfg.Dict, host.Services);
         runner.Train();
         var iterMs = IterTimeHook.Milliseconds.ToList();

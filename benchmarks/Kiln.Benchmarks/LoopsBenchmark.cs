@@ -69,7 +69,7 @@ internal static class LoopsBenchmark
             $"work_dir={tmp.Path}",
             $"train_dataloader.dataset.data_root={RepoPaths.Mnist}", $"val_dataloader.dataset.data_root={RepoPaths.Mnist}",
         ]));
-        IterTimeHook.Milliseconds.Clear();
+        IterTimeHook.Clear();
         using (var runner = Runner.FromConfig(cfg.Dict, host.Services, cfg.FileName, cfg.PrettyText))
             runner.Train();
         return [.. IterTimeHook.Milliseconds];

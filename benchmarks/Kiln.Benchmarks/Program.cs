@@ -31,6 +31,9 @@ if (args.Length > 0 && args[0] == "checkpoint")
 // dataloader [ROUNDS]: PNG pipeline batches/s with 0/1/2 workers, then memory over 20 epochs (DataLoaderBenchmark.cs).
 if (args.Length > 0 && args[0] == "dataloader")
     return DataLoaderBenchmark.Run(args[1..]);
+// tax [ROUNDS] [FILTER]: Kiln's Runner against a hand-written TorchSharp loop, MLP and LeNet-5 (TaxBenchmark.cs).
+if (args is ["tax", "parts", ..]) return TaxBenchmark.Parts(args[2..]);
+if (args is ["tax", ..]) return TaxBenchmark.Run(args[1..]);
 // hookoverhead [ROUNDS]: default hooks + logging against no hooks on the toy model (HookOverheadBenchmark.cs).
 if (args is ["hookoverhead", ..]) return HookOverheadBenchmark.Run(args[1..]);
 
@@ -46,6 +49,7 @@ const string Usage = """
       checkpoint [ROUNDS]   save and load a 100 MB state dict against File.Copy of the same bytes
       dataloader [ROUNDS]  PNG pipeline batches/s with num_workers 0/1/2, memory over 20 epochs with workers
       hookoverhead [ROUNDS]  default hooks + logging against no hooks, µs per iteration (default 5 rounds)
+      tax [ROUNDS] [FILTER]  Runner against a hand-written TorchSharp loop: MLP and LeNet-5, 1/2 threads, epoch/iter
     """;
 string mode = args.Length > 0 ? args[0] : "memory";
 int? arg = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var n) ? n : null;
