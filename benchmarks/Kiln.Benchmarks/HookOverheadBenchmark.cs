@@ -41,7 +41,7 @@ internal static class HookOverheadBenchmark
             stagesWith.Add(sa);
             stagesWithout.Add(sb);
         }
-        double medWith = Median(withHooks) * 1000, medWithout = Median(without) * 1000;
+        double medWith = Stats.Median(withHooks) * 1000, medWithout = Stats.Median(without) * 1000;
         Console.WriteLine($"toy model (Linear 2-2-1), batch 3, {Iters} iterations per run, {rounds} measured rounds (+1 warm-up), " +
             $"{Environment.ProcessorCount} cores");
         Console.WriteLine();
@@ -56,15 +56,15 @@ internal static class HookOverheadBenchmark
         Console.WriteLine();
         Console.WriteLine("| runner | µs per iteration |");
         Console.WriteLine("|---|---:|");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| default hooks + logging | {Median(stagesWith):F2} |"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| no hooks (default_hooks all None) | {Median(stagesWithout):F2} |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| default hooks + logging | {Stats.Median(stagesWith):F2} |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| no hooks (default_hooks all None) | {Stats.Median(stagesWithout):F2} |"));
         Console.WriteLine();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"hook stages, difference: {Median(stagesWith) - Median(stagesWithout):F2} µs per iteration"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"hook stages, difference: {Stats.Median(stagesWith) - Stats.Median(stagesWithout):F2} µs per iteration"));
         return 0;
     }
 
     private static string Row(string name, List<double> ms) => string.Create(CultureInfo.InvariantCulture,
-        $"| {name} | {ms.Count} | {Median(ms) * 1000:F1} | {Percentile(ms, 0.1) * 1000:F1} | {Percentile(ms, 0.9) * 1000:F1} |");
+        $"| {name} | {ms.Count} | {Stats.Median(ms) * 1000:F1} | {Stats.Percentile(ms, 0.1) * 1000:F1} | {Stats.Percentile(ms, 0.9) * 1000:F1} |");
 
     private const int StageIters = 30000;
 
@@ -102,20 +102,10 @@ internal static class HookOverheadBenchmark
             custom_hooks = [dict(type='bench.IterTimeHook')]
             randomness = dict(seed=0)
             """, ".py");
-        IterTimeHook.Milliseconds.Clear();
+        IterTimeHook.Clear();
         using var runner = Runner.FromConfig(cfg.Dict, host.Services);
         runner.Train();
         var iterMs = IterTimeHook.Milliseconds.ToList();
         return (iterMs, TimeStages(runner));
-    }
-
-    private static double Median(List<double> values) => Percentile(values, 0.5);
-
-    private static double Percentile(List<double> values, double p)
-    {
-        var sorted = values.Order().ToList();
-        double rank = p * (sorted.Count - 1);
-        int lo = (int)Math.Floor(rank), hi = (int)Math.Ceiling(rank);
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
     }
 }

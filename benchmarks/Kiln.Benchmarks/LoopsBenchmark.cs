@@ -29,7 +29,7 @@ internal static class LoopsBenchmark
         var measured = rounds > 1 ? 1 : 0;
         var epochAll = epochRuns.Skip(measured).SelectMany(x => x).ToList();
         var iterAll = iterRuns.Skip(measured).SelectMany(x => x).ToList();
-        double epochMedian = Median(epochAll), iterMedian = Median(iterAll);
+        double epochMedian = Stats.Median(epochAll), iterMedian = Stats.Median(iterAll);
         var wraps = iterRuns.Skip(measured).SelectMany(r => new[] { r[ItersPerEpoch], r[2 * ItersPerEpoch] }).ToList();
 
         Console.WriteLine($"LeNet-5, MNIST sample, batch 64, {Epochs} x {ItersPerEpoch} iterations per run, {rounds} rounds per loop " +
@@ -41,14 +41,14 @@ internal static class LoopsBenchmark
         Console.WriteLine(Row("IterBasedTrainLoop", iterRuns.Skip(measured).ToList(), iterAll));
         Console.WriteLine();
         Console.WriteLine($"iter-based / epoch-based median iteration time: {iterMedian / epochMedian:F3}");
-        Console.WriteLine($"iterations that cross an epoch wrap (iter-based): median {Median(wraps):F2} ms, max {wraps.Max():F2} ms " +
+        Console.WriteLine($"iterations that cross an epoch wrap (iter-based): median {Stats.Median(wraps):F2} ms, max {wraps.Max():F2} ms " +
             $"(MMEngine sleeps 2000 ms there)");
         return 0;
     }
 
     private static string Row(string name, List<List<double>> runs, List<double> all) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {all.Count} | {Median(all):F2} | {Percentile(all, 0.9):F2} | {Median(runs.Select(r => r.Sum() / 1000).ToList()):F2} |");
+            $"| {name} | {all.Count} | {Stats.Median(all):F2} | {Stats.Percentile(all, 0.9):F2} | {Stats.Median(runs.Select(r => r.Sum() / 1000).ToList()):F2} |");
 
     private static List<double> Train(IHost host, bool byEpoch)
     {
@@ -69,19 +69,9 @@ internal static class LoopsBenchmark
             $"work_dir={tmp.Path}",
             $"train_dataloader.dataset.data_root={RepoPaths.Mnist}", $"val_dataloader.dataset.data_root={RepoPaths.Mnist}",
         ]));
-        IterTimeHook.Milliseconds.Clear();
+        IterTimeHook.Clear();
         using (var runner = Runner.FromConfig(cfg.Dict, host.Services, cfg.FileName, cfg.PrettyText))
             runner.Train();
         return [.. IterTimeHook.Milliseconds];
-    }
-
-    private static double Median(List<double> values) => Percentile(values, 0.5);
-
-    private static double Percentile(List<double> values, double p)
-    {
-        var sorted = values.Order().ToList();
-        double rank = p * (sorted.Count - 1);
-        int lo = (int)Math.Floor(rank), hi = (int)Math.Ceiling(rank);
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
     }
 }

@@ -8,6 +8,9 @@ using Kiln.TestKit;
 using Kiln.Vision;
 using Microsoft.Extensions.Hosting;
 
+// suite: the performance suite of docs/performance.md, one benchmark after another in this process.
+if (args is ["suite", ..]) return Suite.Run();
+
 // config: times Config.FromFile over the config corpus (see ConfigBenchmark.cs).
 if (args.Length > 0 && args[0] == "config")
     return ConfigBenchmark.Run(args[1..]);
@@ -23,7 +26,7 @@ if (args.Length > 0 && args[0] == "optimwrapper")
 // dist [ROUNDS]: two MPI ranks x 1 thread against one process x 2 threads (DistBenchmark.cs).
 if (args.Length > 0 && args[0] == "dist")
     return DistBenchmark.Run(args[1..]);
-// evalmemory [SAMPLES]: 1,000,000 predictions through an Evaluator, memory every 100k (EvalMemoryBenchmark.cs).
+// evalmemory [SAMPLES] [--keep] [--loop]: 1,000,000 predictions through an Evaluator (--loop: runner.Val()), memory at 10k..1M (EvalMemoryBenchmark.cs).
 if (args is ["evalmemory", ..]) return EvalMemoryBenchmark.Run(args[1..]);
 // checkpoint [ROUNDS]: save/load of a 100 MB state dict against File.Copy of the same bytes (CheckpointBenchmark.cs).
 if (args.Length > 0 && args[0] == "checkpoint")
@@ -31,25 +34,34 @@ if (args.Length > 0 && args[0] == "checkpoint")
 // dataloader [ROUNDS]: PNG pipeline batches/s with 0/1/2 workers, then memory over 20 epochs (DataLoaderBenchmark.cs).
 if (args.Length > 0 && args[0] == "dataloader")
     return DataLoaderBenchmark.Run(args[1..]);
+// tax [ROUNDS] [FILTER]: Kiln's Runner against a hand-written TorchSharp loop, MLP and LeNet-5 (TaxBenchmark.cs).
+if (args is ["tax", "parts", ..]) return TaxBenchmark.Parts(args[2..]);
+if (args is ["tax", ..]) return TaxBenchmark.Run(args[1..]);
+// startup [RUNS]: kiln train from process start to the first training iteration (StartupBenchmark.cs).
+if (args is ["startup", ..]) return StartupBenchmark.Run(args[1..]);
 // hookoverhead [ROUNDS]: default hooks + logging against no hooks on the toy model (HookOverheadBenchmark.cs).
 if (args is ["hookoverhead", ..]) return HookOverheadBenchmark.Run(args[1..]);
 
 const string Usage = """
     usage: dotnet run --project benchmarks/Kiln.Benchmarks -c Release -- MODE [ARG]
       memory [EPOCHS]   memory per epoch of the bundled LeNet-5 run (default 8 epochs)
+      rss [ITERATIONS] [lenet5|mlp]  memory after 1,000 ... 20,000 iterations (default 20,000, LeNet-5)
       loops [ROUNDS]    epoch-based vs iteration-based loop, median iteration time (default 3 rounds)
       config [PASSES]   parse and merge the config corpus, ms per file
       hoststart [PROCESSES]  host start with the bundled plugins to ready
       optimwrapper [ITERATIONS]  UpdateParams against backward/step/zero_grad by hand
       dist [ROUNDS]     2 MPI ranks x 1 thread vs 1 process x 2 threads, LeNet-5 samples/s (needs mpirun)
-      evalmemory [SAMPLES]  predictions through an Evaluator (default 1,000,000), memory every 100,000
+      evalmemory [SAMPLES] [--keep]  predictions through an Evaluator's 4 metrics (default 1,000,000), memory at 10k..1M; --keep: no streaming; --loop: through runner.Val()
       checkpoint [ROUNDS]   save and load a 100 MB state dict against File.Copy of the same bytes
       dataloader [ROUNDS]  PNG pipeline batches/s with num_workers 0/1/2, memory over 20 epochs with workers
       hookoverhead [ROUNDS]  default hooks + logging against no hooks, µs per iteration (default 5 rounds)
+      startup [RUNS]    kiln train from process start to the first training iteration (default 5 runs)
+      suite             tax, startup, rss, hookoverhead, optimwrapper, checkpoint, dataloader, config in one run
+      tax [ROUNDS] [FILTER]  Runner against a hand-written TorchSharp loop: MLP and LeNet-5, 1/2 threads, epoch/iter
     """;
 string mode = args.Length > 0 ? args[0] : "memory";
 int? arg = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var n) ? n : null;
-if (mode is not ("memory" or "loops") || (args.Length > 1 && arg is null))
+if (mode is not ("memory" or "loops" or "rss") || (mode != "rss" && args.Length > 1 && arg is null))
 {
     Console.Error.WriteLine(Usage);
     return 2;
@@ -61,6 +73,7 @@ using var host = KilnHost.Create(o =>
     o.InProcessPlugins.AddRange([new VisionPlugin(), new MetricsPlugin(), new BenchPlugin()]);
 }, TextWriter.Null);
 if (mode == "loops") return LoopsBenchmark.Run(host, arg ?? 3);
+if (mode == "rss") return RssBenchmark.Run(host, args[1..]);
 
 // memory: trains the bundled LeNet-5 config for N epochs (default 8) and prints resident memory, managed heap and
 // live tensors after each epoch. Flat numbers after the first epoch or two mean nothing leaks per iteration.

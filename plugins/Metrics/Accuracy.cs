@@ -68,6 +68,85 @@ public sealed class Accuracy : BaseMetric
         return metrics;
     }
 
+    /// <summary>Streams into counts: correct samples per (k, thr), scored and label-only samples (same values as <see cref="ComputeMetrics"/>).</summary>
+    protected override MetricAccumulator CreateAccumulator() => new State(this);
+
+    /// <summary>
+    /// Accuracy's running totals: the number of samples with scores and the number correct for each (k, thr) pair
+    /// (k-major, as <see cref="ComputeMetrics"/> loops), and for label-only samples their number and the correct ones.
+    /// </summary>
+    private sealed class State(Accuracy owner) : MetricAccumulator
+    {
+        private long _scored, _labelled, _labelCorrect;
+        private readonly long[] _correct = new long[owner.Topk.Count * owner.Thrs.Count];
+
+        protected override void AddItem(object item)
+        {
+            switch (item)
+            {
+                case double[] r:
+                    _scored++;
+                    int j = 0;
+                    foreach (int k in owner.Topk)
+                        foreach (var thr in owner.Thrs)
+                        {
+                            if (r[0] < k && (thr is null || (float)r[1] > (float)thr.Value)) _correct[j]++;
+                            j++;
+                        }
+                    break;
+                case long[] l:
+                    _labelled++;
+                    if (l[0] == l[1]) _labelCorrect++;
+                    break;
+                default:
+                    throw new KilnException($"Accuracy: unexpected result entry {item.GetType().Name}.");
+            }
+        }
+
+        protected override void MergeState(MetricAccumulator other)
+        {
+            var o = (State)other;
+            _scored += o._scored;
+            _labelled += o._labelled;
+            _labelCorrect += o._labelCorrect;
+            for (int i = 0; i < _correct.Length; i++) _correct[i] += o._correct[i];
+        }
+
+        public override object? ToPlain() => new List<object?> { _scored, _labelled, _labelCorrect, _correct.ToArray() };
+
+        protected override void LoadState(object? plain)
+        {
+            var p = (System.Collections.IList)plain!;
+            _scored = (long)p[0]!;
+            _labelled = (long)p[1]!;
+            _labelCorrect = (long)p[2]!;
+            ((long[])p[3]!).CopyTo(_correct, 0);
+        }
+
+        public override IReadOnlyDictionary<string, double> ComputeMetrics()
+        {
+            var metrics = new Dictionary<string, double>();
+            if (_scored == 0)
+            {
+                if (owner.Topk.Any(k => k != 1))
+                    throw new KilnException("Accuracy: top-k with k > 1 needs pred_score; these predictions have labels only.");
+                metrics["top1"] = 100.0 * _labelCorrect / Count;
+                return metrics;
+            }
+            if (_labelled > 0)
+                throw new KilnException("Accuracy: some predictions have pred_score and others only pred_label; give every sample the same kind.");
+            int j = 0;
+            foreach (int k in owner.Topk)
+                foreach (var thr in owner.Thrs)
+                {
+                    string name = $"top{k}";
+                    if (owner.Thrs.Count > 1) name += thr is null ? "_no-thr" : "_thr-" + thr.Value.ToString("F2", CultureInfo.InvariantCulture);
+                    metrics[name] = 100.0 * _correct[j++] / Count;
+                }
+            return metrics;
+        }
+    }
+
     /// <summary>
     /// The true class's 0-based rank among the scores, as <c>torch.topk</c> orders them on the CPU: the classes scoring
     /// strictly higher, plus tied classes with a lower index (a tie is broken in favour of the lower class index).

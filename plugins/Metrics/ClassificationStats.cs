@@ -44,6 +44,15 @@ internal static class ClassificationStats
                 predSum[c] += p;
                 gtSum[c] += g;
             }
+        return FromCounts(tp, predSum, gtSum, average);
+    }
+
+    /// <summary>
+    /// <see cref="Compute"/> from per-class counts: true positives, predicted positives and true positives in the
+    /// targets (what the streaming metrics accumulate; the arrays are not changed).
+    /// </summary>
+    public static (double[] Precision, double[] Recall, double[] F1, double[] Support) FromCounts(double[] tp, double[] predSum, double[] gtSum, string? average)
+    {
         if (average == "micro")
         {
             tp = [tp.Sum()];
@@ -86,6 +95,70 @@ internal static class ClassificationStats
             else if (average == "micro") metrics[name + "_micro"] = values[0];
             else metrics[name] = values[0];
         }
+    }
+
+    /// <summary>
+    /// Per-class counts for <see cref="FromCounts"/>, accumulated a sample at a time with exactly the integer maths of
+    /// <see cref="Compute"/> (a target of −1 is ignored: neither predicted nor true). Counts are exact in a double up to 2^53.
+    /// </summary>
+    public sealed class Counts(int numClasses)
+    {
+        public double[] Tp { get; } = new double[numClasses];
+        public double[] PredSum { get; } = new double[numClasses];
+        public double[] GtSum { get; } = new double[numClasses];
+
+        public int NumClasses => Tp.Length;
+
+        /// <summary>One sample: <paramref name="pred"/> and <paramref name="gt"/> as 0/1 (gt −1: ignored) per class.</summary>
+        public void Add(ReadOnlySpan<int> pred, ReadOnlySpan<int> gt)
+        {
+            for (int c = 0; c < Tp.Length; c++)
+            {
+                int g = gt[c];
+                int p = g == -1 ? 0 : pred[c];
+                if (g == -1) g = 0;
+                Tp[c] += p & g;
+                PredSum[c] += p;
+                GtSum[c] += g;
+            }
+        }
+
+        /// <summary>
+        /// One single-label sample as one-hot vectors, without building them: the true class <paramref name="gt"/>
+        /// (in range) and the predicted class <paramref name="pred"/> (none when outside the classes, e.g. −1).
+        /// </summary>
+        public void AddOneHot(int pred, int gt)
+        {
+            GtSum[gt]++;
+            if (pred < 0 || pred >= Tp.Length) return;
+            PredSum[pred]++;
+            if (pred == gt) Tp[pred]++;
+        }
+
+        public void Merge(Counts other)
+        {
+            for (int c = 0; c < Tp.Length; c++)
+            {
+                Tp[c] += other.Tp[c];
+                PredSum[c] += other.PredSum[c];
+                GtSum[c] += other.GtSum[c];
+            }
+        }
+
+        public object ToPlain() => new List<object?> { Tp.ToArray(), PredSum.ToArray(), GtSum.ToArray() };
+
+        public static Counts FromPlain(object? plain)
+        {
+            var p = (System.Collections.IList)plain!;
+            var tp = (double[])p[0]!;
+            var counts = new Counts(tp.Length);
+            tp.CopyTo(counts.Tp, 0);
+            ((double[])p[1]!).CopyTo(counts.PredSum, 0);
+            ((double[])p[2]!).CopyTo(counts.GtSum, 0);
+            return counts;
+        }
+
+        public (double[] Precision, double[] Recall, double[] F1, double[] Support) Stats(string? average) => FromCounts(Tp, PredSum, GtSum, average);
     }
 
     /// <summary>A sample's target as a 0/1 vector: <c>gt_score</c>, or <c>gt_label</c> (one index or several) one-hot.</summary>

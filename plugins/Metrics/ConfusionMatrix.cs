@@ -54,6 +54,59 @@ public sealed class ConfusionMatrix : BaseMetric
         return new Dictionary<string, double>();
     }
 
+    /// <summary>Streams into the matrix itself (sized by the first result's number of classes, as <see cref="ComputeMetrics"/>).</summary>
+    protected override MetricAccumulator CreateAccumulator() => new State(this);
+
+    /// <summary>The running matrix (row-major <c>[gt, pred]</c>) and the first out-of-range sample, reported as <see cref="Calculate"/> reports it.</summary>
+    private sealed class State(ConfusionMatrix owner) : MetricAccumulator
+    {
+        private int _n = -1;
+        private long[] _matrix = [];
+        private string? _error;
+
+        protected override void AddItem(object item)
+        {
+            var r = (long[])item;
+            if (_n < 0) { _n = (int)r[2]; _matrix = new long[(long)_n * _n]; }
+            if (r[1] < 0 || r[1] >= _n || r[0] < 0 || r[0] >= _n)
+            {
+                _error ??= $"ConfusionMatrix: sample {Count} has gt {r[1]} / pred {r[0]} outside the {_n} classes.";
+                return;
+            }
+            _matrix[r[1] * _n + r[0]]++;
+        }
+
+        protected override void MergeState(MetricAccumulator other)
+        {
+            var o = (State)other;
+            if (_n < 0) { _n = o._n; _matrix = new long[o._matrix.Length]; }
+            // A later part's error is the first only when this part has none (parts merge in rank order).
+            _error ??= o._error;
+            if (o._n != _n) { _error ??= $"ConfusionMatrix: the results have {_n} and {o._n} classes."; return; }
+            for (int i = 0; i < _matrix.Length; i++) _matrix[i] += o._matrix[i];
+        }
+
+        public override object? ToPlain() => new List<object?> { (long)_n, _matrix.ToArray(), _error ?? "" };
+
+        protected override void LoadState(object? plain)
+        {
+            var p = (System.Collections.IList)plain!;
+            _n = (int)(long)p[0]!;
+            _matrix = ((long[])p[1]!).ToArray();
+            _error = (string)p[2]! is { Length: > 0 } e ? e : null;
+        }
+
+        public override IReadOnlyDictionary<string, double> ComputeMetrics()
+        {
+            if (_error is not null) throw new KilnException(_error);
+            var result = new long[_n, _n];
+            for (int g = 0; g < _n; g++)
+                for (int p = 0; p < _n; p++) result[g, p] = _matrix[g * _n + p];
+            owner.Result = result;
+            return new Dictionary<string, double>();
+        }
+    }
+
     /// <summary>mmpretrain's <c>ConfusionMatrix.calculate(pred, target, num_classes)</c> for label indices.</summary>
     public static long[,] Calculate(IReadOnlyList<long> pred, IReadOnlyList<long> target, int numClasses)
     {

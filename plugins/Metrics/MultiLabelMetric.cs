@@ -48,25 +48,88 @@ public sealed class MultiLabelMetric : BaseMetric
         foreach (var s in scores)
         {
             var p = new int[numClasses];
-            if (Thr is { } t)
-            {
-                for (int c = 0; c < numClasses; c++) p[c] = s[c] >= (float)t ? 1 : 0; // float32, as torch compares
-            }
-            else
-            {
-                // top-k, the lower index first among equal scores
-                var order = Enumerable.Range(0, numClasses).OrderByDescending(c => s[c]).ThenBy(c => c).Take(Topk!.Value);
-                foreach (int c in order) p[c] = 1;
-            }
+            Predict(s, p);
             pred.Add(p);
         }
         var gt = targets.Select(t => t.Select(v => (int)v).ToArray()).ToList();
+        return Pack(ClassificationStats.Compute(pred, gt, numClasses, Average));
+    }
+
+    /// <summary>The 0/1 prediction per class of one sample's scores.</summary>
+    private void Predict(float[] s, int[] p)
+    {
+        if (Thr is { } t)
+        {
+            for (int c = 0; c < p.Length; c++) p[c] = s[c] >= (float)t ? 1 : 0; // float32, as torch compares
+        }
+        else
+        {
+            Array.Clear(p);
+            // top-k, the lower index first among equal scores
+            var order = Enumerable.Range(0, p.Length).OrderByDescending(c => s[c]).ThenBy(c => c).Take(Topk!.Value);
+            foreach (int c in order) p[c] = 1;
+        }
+    }
+
+    private Dictionary<string, double> Pack((double[] Precision, double[] Recall, double[] F1, double[] Support) stats)
+    {
         string suffix = Thr is { } thr
             ? (thr == 0.5 ? "" : "_thr-" + thr.ToString("F2", CultureInfo.InvariantCulture))
             : $"_top{Topk}";
         var metrics = new Dictionary<string, double>();
-        ClassificationStats.Pack(metrics, Items, suffix, Average, ClassificationStats.Compute(pred, gt, numClasses, Average));
+        ClassificationStats.Pack(metrics, Items, suffix, Average, stats);
         return metrics;
+    }
+
+    /// <summary>Streams into per-class TP / predicted / true counts (the scores are not kept).</summary>
+    protected override MetricAccumulator CreateAccumulator() => new State(this);
+
+    private sealed class State(MultiLabelMetric owner) : MetricAccumulator
+    {
+        private ClassificationStats.Counts? _counts;
+        private bool _mismatch;
+        private int[] _pred = [], _gt = [];
+
+        protected override void AddItem(object item)
+        {
+            var pair = (System.Collections.IList)item;
+            var scores = (float[])pair[0]!;
+            var target = (float[])pair[1]!;
+            if (_counts is null)
+            {
+                _counts = new ClassificationStats.Counts(scores.Length);
+                _pred = new int[scores.Length];
+                _gt = new int[scores.Length];
+            }
+            if (scores.Length != _counts.NumClasses) { _mismatch = true; return; }
+            owner.Predict(scores, _pred);
+            for (int c = 0; c < _gt.Length; c++) _gt[c] = (int)target[c];
+            _counts.Add(_pred, _gt);
+        }
+
+        protected override void MergeState(MetricAccumulator other)
+        {
+            var o = (State)other;
+            _mismatch |= o._mismatch;
+            if (_counts is null) _counts = new ClassificationStats.Counts(o._counts!.NumClasses);
+            if (o._counts!.NumClasses != _counts.NumClasses) { _mismatch = true; return; }
+            _counts.Merge(o._counts);
+        }
+
+        public override object? ToPlain() => new List<object?> { _mismatch, _counts!.ToPlain() };
+
+        protected override void LoadState(object? plain)
+        {
+            var p = (System.Collections.IList)plain!;
+            _mismatch = (bool)p[0]!;
+            _counts = ClassificationStats.Counts.FromPlain(p[1]);
+        }
+
+        public override IReadOnlyDictionary<string, double> ComputeMetrics()
+        {
+            if (_mismatch) throw new KilnException("MultiLabelMetric: the predictions do not all have the same number of classes.");
+            return owner.Pack(_counts!.Stats(owner.Average));
+        }
     }
 }
 

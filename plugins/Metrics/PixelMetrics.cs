@@ -63,6 +63,28 @@ public abstract class SampleWiseMetric : BaseMetric
     public override IReadOnlyDictionary<string, double> ComputeMetrics(IReadOnlyList<object> results)
         => new Dictionary<string, double> { [Metric] = results.Sum(r => (double)r) / results.Count * Scaling };
 
+    /// <summary>
+    /// Streams into the sum and number of the per-sample values (summed in the same order as <see cref="ComputeMetrics"/>
+    /// in one process; across ranks the per-rank sums are added in rank order, which can differ in the last bits).
+    /// </summary>
+    protected override MetricAccumulator CreateAccumulator() => new State(this);
+
+    private sealed class State(SampleWiseMetric owner) : MetricAccumulator
+    {
+        private double _sum;
+
+        protected override void AddItem(object item) => _sum += (double)item;
+
+        protected override void MergeState(MetricAccumulator other) => _sum += ((State)other)._sum;
+
+        public override object? ToPlain() => _sum;
+
+        protected override void LoadState(object? plain) => _sum = (double)plain!;
+
+        public override IReadOnlyDictionary<string, double> ComputeMetrics()
+            => new Dictionary<string, double> { [owner.Metric] = _sum / Count * owner.Scaling };
+    }
+
     private static object Field(DataSample sample, string key)
     {
         if (sample.Fields.TryGetValue(key, out var value) && value is not null) return value;

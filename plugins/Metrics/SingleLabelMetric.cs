@@ -89,6 +89,91 @@ public sealed class SingleLabelMetric : BaseMetric
         return metrics;
     }
 
+    /// <summary>Streams into per-class counts for every threshold (and without one, for label-only predictions).</summary>
+    protected override MetricAccumulator CreateAccumulator() => new State(this);
+
+    /// <summary>
+    /// Per-class TP / predicted / true counts for each threshold and for plain arg-max predictions, the number of
+    /// classes of the first result, and the first inconsistency seen (reported by <see cref="ComputeMetrics()"/> as
+    /// <see cref="SingleLabelMetric.ComputeMetrics"/> reports it). Whether the scores or the labels decide is taken
+    /// from the first result, as the kept-results form does.
+    /// </summary>
+    private sealed class State(SingleLabelMetric owner) : MetricAccumulator
+    {
+        private int _numClasses = -1;
+        private bool _firstScored, _mismatch;
+        private double? _badGt;
+        private ClassificationStats.Counts? _plain;
+        private ClassificationStats.Counts[] _perThr = [];
+
+        private void Init(int numClasses, bool scored)
+        {
+            _numClasses = numClasses;
+            _firstScored = scored;
+            _plain = new ClassificationStats.Counts(numClasses);
+            _perThr = owner.Thrs.Select(_ => new ClassificationStats.Counts(numClasses)).ToArray();
+        }
+
+        protected override void AddItem(object item)
+        {
+            var r = (double[])item;
+            if (_numClasses < 0) Init((int)r[3], !double.IsNaN(r[1]));
+            if ((int)r[3] != _numClasses) { _mismatch = true; return; }
+            if (r[2] < 0 || r[2] >= _numClasses) { _badGt ??= r[2]; return; }
+            int gt = (int)r[2], pred = (int)r[0];
+            _plain!.AddOneHot(pred, gt);
+            for (int t = 0; t < _perThr.Length; t++)
+                _perThr[t].AddOneHot(owner.Thrs[t] is { } thr && (float)r[1] <= (float)thr ? -1 : pred, gt);
+        }
+
+        protected override void MergeState(MetricAccumulator other)
+        {
+            var o = (State)other;
+            if (_numClasses < 0) Init(o._numClasses, o._firstScored);
+            if (o._numClasses != _numClasses) { _mismatch = true; return; }
+            _mismatch |= o._mismatch;
+            _badGt ??= o._badGt;
+            _plain!.Merge(o._plain!);
+            for (int t = 0; t < _perThr.Length; t++) _perThr[t].Merge(o._perThr[t]);
+        }
+
+        public override object? ToPlain() => new List<object?>
+        {
+            (long)_numClasses, _firstScored, _mismatch, _badGt is { } b ? new[] { b } : Array.Empty<double>(),
+            _plain!.ToPlain(), _perThr.Select(c => c.ToPlain()).ToList(),
+        };
+
+        protected override void LoadState(object? plain)
+        {
+            var p = (System.Collections.IList)plain!;
+            _numClasses = (int)(long)p[0]!;
+            _firstScored = (bool)p[1]!;
+            _mismatch = (bool)p[2]!;
+            _badGt = p[3] is double[] { Length: 1 } b ? b[0] : null;
+            _plain = ClassificationStats.Counts.FromPlain(p[4]);
+            _perThr = ((System.Collections.IList)p[5]!).Cast<object?>().Select(ClassificationStats.Counts.FromPlain).ToArray();
+        }
+
+        public override IReadOnlyDictionary<string, double> ComputeMetrics()
+        {
+            if (_mismatch) throw new KilnException("SingleLabelMetric: the predictions do not all have the same number of classes.");
+            if (_badGt is { } bad) throw new KilnException($"SingleLabelMetric: gt_label {bad} is outside the {_numClasses} classes.");
+            var metrics = new Dictionary<string, double>();
+            if (!_firstScored)
+            {
+                ClassificationStats.Pack(metrics, owner.Items, "", owner.Average, _plain!.Stats(owner.Average));
+                return metrics;
+            }
+            for (int t = 0; t < _perThr.Length; t++)
+            {
+                var thr = owner.Thrs[t];
+                string suffix = owner.Thrs.Count > 1 ? (thr is null ? "_no-thr" : "_thr-" + thr.Value.ToString("F2", CultureInfo.InvariantCulture)) : "";
+                ClassificationStats.Pack(metrics, owner.Items, suffix, owner.Average, _perThr[t].Stats(owner.Average));
+            }
+            return metrics;
+        }
+    }
+
     private static int[] OneHot(int index, int n)
     {
         var v = new int[n];

@@ -37,7 +37,8 @@ public class MnistTests
         var sample = mnist.Get(2);
         var image = Assert.IsType<torch.Tensor>(sample.Inputs, exactMatch: false);
         Assert.Equal(new long[] { 1, 2, 2 }, image.shape);
-        Assert.Equal(new float[] { 20, 21, 22, 23 }, image.data<float>().ToArray());
+        Assert.Equal(torch.uint8, image.dtype);   // raw pixels as mmpretrain's MNIST; the data preprocessor casts
+        Assert.Equal(new byte[] { 20, 21, 22, 23 }, image.data<byte>().ToArray());
         Assert.Equal(9, sample.DataSample!.GtLabel);
     }
 
@@ -64,5 +65,50 @@ public class MnistTests
         var e = Assert.Throws<KilnException>(() => new Mnist(tmp.Path));
         Assert.Contains("2 labels", e.Message);
         Assert.Contains("3 images", e.Message);
+    }
+
+    private static bool Same(torch.Tensor a, torch.Tensor b) => a.shape.SequenceEqual(b.shape) && a.dtype == b.dtype && (a == b).all().item<bool>();
+
+    /// <summary>The same dataset without the whole-batch path: the DataLoader reads it sample by sample.</summary>
+    private sealed class OneByOne(Kiln.Datasets.IDataset inner) : Kiln.Datasets.IDataset
+    {
+        public int Count => inner.Count;
+        public IReadOnlyDictionary<string, object?> MetaInfo => inner.MetaInfo;
+        public Kiln.Structures.Sample Get(int index) => inner.Get(index);
+    }
+
+    [Theory] // DATA-08: a batch read whole equals the batch collated sample by sample
+    [InlineData("pseudo", 0)]
+    [InlineData("default", 0)]
+    [InlineData("pseudo", 2)]
+    [InlineData("default", 2)]
+    public void DataLoader_WholeBatchRead_GivesTheSameBatchesAsSampleBySample(string collate, int workers)
+    {
+        var mnist = new Mnist(RepoPaths.Mnist, testMode: true);
+        Func<IReadOnlyList<Kiln.Structures.Sample>, Kiln.Structures.DataBatch> fn =
+            collate == "pseudo" ? Kiln.Data.Collate.PseudoCollate : Kiln.Data.Collate.DefaultCollate;
+        Kiln.Data.DataLoader Loader(Kiln.Datasets.IDataset d) =>
+            new(d, new Kiln.Data.DefaultSampler(d, shuffle: true, seed: 3), batchSize: 33, numWorkers: workers, collate: fn, seed: 3);
+        using var whole = Loader(mnist);
+        using var single = Loader(new OneByOne(mnist));
+        int batches = 0;
+        foreach (var (a, b) in whole.Zip(single))
+        {
+            using var scope = torch.NewDisposeScope();
+            Assert.True(a.InputsAreRowsOfStacked);
+            Assert.False(b.InputsAreRowsOfStacked);
+            Assert.Equal(b.Count, a.Count);
+            var expected = torch.stack(b.Inputs.Cast<torch.Tensor>());
+            Assert.True(Same((torch.Tensor)a.StackedInputs!, expected));
+            if (b.StackedInputs is torch.Tensor stacked) Assert.True(Same(stacked, expected));
+            for (int i = 0; i < a.Count; i++)
+            {
+                Assert.True(Same((torch.Tensor)a.Inputs[i], (torch.Tensor)b.Inputs[i]));
+                Assert.Equal(b.DataSamples[i]!.GtLabel, a.DataSamples[i]!.GtLabel);
+                Assert.Equal(b.DataSamples[i]!.MetaInfo["sample_idx"], a.DataSamples[i]!.MetaInfo["sample_idx"]);
+            }
+            batches++;
+        }
+        Assert.Equal(whole.Count, batches);
     }
 }

@@ -9,11 +9,13 @@ namespace Kiln.Vision.Datasets;
 /// <summary>
 /// MNIST from its IDX files (mmpretrain's <c>MNIST</c>): <c>train-images-idx3-ubyte</c>,
 /// <c>train-labels-idx1-ubyte</c>, or the <c>t10k-*</c> pair with <c>test_mode=True</c>, each optionally gzipped.
-/// A sample is a 1×28×28 float tensor of raw pixel values 0–255 (the data preprocessor normalises) and a
-/// data sample holding <c>gt_label</c>. A relative <c>data_root</c> is resolved from the current directory, as in MMEngine.
+/// A sample is a 1×28×28 uint8 tensor of raw pixel values 0–255, as mmpretrain's MNIST gives (the data preprocessor
+/// casts and normalises), and a data sample holding <c>gt_label</c>. The images are held in one tensor and a sample
+/// is a view of it, so reading a sample allocates no pixel memory and copies nothing (as <c>torch.from_numpy</c> over
+/// mmpretrain's array); a pipeline or model must not modify a sample in place. A relative <c>data_root</c> is resolved from the current directory, as in MMEngine.
 /// </summary>
 [Register(Registries.Datasets, "MNIST")]
-public class Mnist : IDataset
+public class Mnist : IBatchDataset
 {
     private static readonly string[] Classes =
         ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"];
@@ -23,7 +25,7 @@ public class Mnist : IDataset
         [("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"), ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
          ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"), ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c")]);
 
-    private readonly byte[] _pixels;
+    private readonly Tensor _images;
     private readonly byte[] _labels;
     private readonly int _rows;
     private readonly int _cols;
@@ -46,7 +48,9 @@ public class Mnist : IDataset
         if (!Directory.Exists(root))
             throw new KilnException($"{Name} data_root '{dataRoot}' does not exist (resolved to {root}; relative paths start at the current directory {Environment.CurrentDirectory}).");
         string prefix = testMode ? "t10k" : "train";
-        (_pixels, int count, _rows, _cols) = ReadImages(Find(root, $"{prefix}-images-idx3-ubyte"));
+        (var pixels, int count, _rows, _cols) = ReadImages(Find(root, $"{prefix}-images-idx3-ubyte"));
+        _images = tensor(pixels, [count, 1, _rows, _cols]);
+        _images.DetachFromDisposeScope();   // owned by the dataset, not by whatever scope built it
         _labels = ReadLabels(Find(root, $"{prefix}-labels-idx1-ubyte"), count);
         DataRoot = root;
         TestMode = testMode;
@@ -65,12 +69,30 @@ public class Mnist : IDataset
     public Sample Get(int index)
     {
         if ((uint)index >= (uint)_labels.Length) throw new ArgumentOutOfRangeException(nameof(index), $"{Name} has {Count} samples; index {index} is out of range.");
-        int size = _rows * _cols;
-        var image = tensor(_pixels.AsSpan(index * size, size).ToArray(), [1, _rows, _cols]).to(float32);
+        return new Sample(_images.select(0, index), Describe(index));
+    }
+
+    /// <summary>The samples at <paramref name="indices"/> in one gather (the DataLoader's path with pseudo/default_collate).</summary>
+    public (Tensor Inputs, DataSample[] DataSamples) GetBatch(int[] indices)
+    {
+        var samples = new DataSample[indices.Length];
+        var rows = new long[indices.Length];
+        for (int i = 0; i < indices.Length; i++)
+        {
+            if ((uint)indices[i] >= (uint)_labels.Length) throw new ArgumentOutOfRangeException(nameof(indices), $"{Name} has {Count} samples; index {indices[i]} is out of range.");
+            samples[i] = Describe(indices[i]);
+            rows[i] = indices[i];
+        }
+        using var index = tensor(rows);
+        return (_images.index_select(0, index), samples);
+    }
+
+    private DataSample Describe(int index)
+    {
         var sample = new DataSample { GtLabel = _labels[index] };
         sample.SetMetaInfo("img_shape", new[] { _rows, _cols });
         sample.SetMetaInfo("sample_idx", index);
-        return new Sample(image, sample);
+        return sample;
     }
 
     private string Find(string root, string name)

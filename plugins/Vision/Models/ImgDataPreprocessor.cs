@@ -49,23 +49,80 @@ public sealed class ImgDataPreprocessor : BaseDataPreprocessor
 
     public override PreprocessedBatch Forward(DataBatch batch, bool training)
     {
+        var samples = DataSamplesOf(batch);
+        if (batch.Count == 0) throw new KilnException("ImgDataPreprocessor: the batch is empty.");
+        // Same-sized images (the usual case, and always after default_collate) are stacked first and converted and
+        // normalised as one batch: a handful of tensor operations per batch instead of several per image. The
+        // arithmetic per pixel is the same as the per-image path's, so the results are identical.
+        var stacked = batch.StackedInputs as Tensor ?? StackIfUniform(batch);
+        if (stacked is not null)
+        {
+            var x = stacked.to(Device, non_blocking: NonBlocking);
+            if (x.dim() != 4) throw new KilnException($"ImgDataPreprocessor: expected N×C×H×W images, got a batch of shape [{string.Join(", ", x.shape)}].");
+            if (SwapChannels && x.shape[1] == 3) x = x.flip(1);
+            x = Normalize(x.to(float32), channels: x.shape[1]);
+            return new PreprocessedBatch(PadBatch(x), samples);
+        }
         var images = new Tensor[batch.Count];
         for (int i = 0; i < images.Length; i++)
         {
-            var image = (batch.Inputs[i] as Tensor ?? throw new KilnException($"ImgDataPreprocessor: input {i} is not a tensor.")).to(Device, non_blocking: NonBlocking);
+            var image = ((Tensor)batch.Inputs[i]).to(Device, non_blocking: NonBlocking);
             if (SwapChannels && image.shape[0] == 3) image = image.flip(0);
-            image = image.to(float32);
-            if (_mean is not null)
-            {
-                if (_mean.Length != image.shape[0] && _mean.Length != 1)
-                    throw new KilnException($"ImgDataPreprocessor: mean has {_mean.Length} values but the image has {image.shape[0]} channels.");
-                var mean = tensor(_mean.Select(v => (float)v).ToArray(), device: Device).view(-1, 1, 1);
-                var std = tensor(_std!.Select(v => (float)v).ToArray(), device: Device).view(-1, 1, 1);
-                image = (image - mean) / std;
-            }
-            images[i] = image;
+            images[i] = Normalize(image.to(float32), channels: image.shape[0]);
         }
-        return new PreprocessedBatch(StackPadded(images), DataSamplesOf(batch));
+        return new PreprocessedBatch(StackPadded(images), samples);
+    }
+
+    /// <summary><c>(x - mean) / std</c> with the mean and std broadcast over the channel dimension (third from last).</summary>
+    private Tensor Normalize(Tensor x, long channels)
+    {
+        if (_mean is null) return x;
+        if (_mean.Length != channels && _mean.Length != 1)
+            throw new KilnException($"ImgDataPreprocessor: mean has {_mean.Length} values but the image has {channels} channels.");
+        var (mean, std) = MeanStd(x.device);
+        return x.sub(mean).div_(std);
+    }
+
+    private Tensor? _meanTensor, _stdTensor;
+
+    /// <summary>The mean and std as C×1×1 tensors on <paramref name="device"/>, made once (MMEngine keeps them as buffers).</summary>
+    private (Tensor Mean, Tensor Std) MeanStd(Device device)
+    {
+        if (_meanTensor is null || _meanTensor.device_type != device.type || _meanTensor.device_index != device.index)
+        {
+            _meanTensor?.Dispose();
+            _stdTensor?.Dispose();
+            _meanTensor = tensor(_mean!.Select(v => (float)v).ToArray(), device: device).view(-1, 1, 1).DetachFromDisposeScope();
+            _stdTensor = tensor(_std!.Select(v => (float)v).ToArray(), device: device).view(-1, 1, 1).DetachFromDisposeScope();
+        }
+        return (_meanTensor, _stdTensor!);
+    }
+
+    /// <summary>Stacks the batch's inputs when all are tensors of one shape and dtype; null when they differ (the per-image path pads them).</summary>
+    private static Tensor? StackIfUniform(DataBatch batch)
+    {
+        var tensors = new Tensor[batch.Count];
+        for (int i = 0; i < tensors.Length; i++)
+            tensors[i] = batch.Inputs[i] as Tensor ?? throw new KilnException($"ImgDataPreprocessor: input {i} is a {batch.Inputs[i]?.GetType().Name ?? "None"}, not a tensor.");
+        var shape = tensors[0].shape;
+        var dtype = tensors[0].dtype;
+        if (shape.Length != 3) throw new KilnException($"ImgDataPreprocessor: input 0 has shape [{string.Join(", ", shape)}]; expected C×H×W.");
+        for (int i = 1; i < tensors.Length; i++)
+        {
+            if (tensors[i].dtype != dtype || tensors[i].dim() != 3) return null;
+            var other = tensors[i].shape;
+            if (other[0] != shape[0] || other[1] != shape[1] || other[2] != shape[2]) return null;
+        }
+        return stack(tensors);
+    }
+
+    /// <summary>Pads a N×C×H×W batch at the bottom and right to multiples of the divisor.</summary>
+    private Tensor PadBatch(Tensor x)
+    {
+        long hIn = x.shape[2], wIn = x.shape[3];
+        long h = (hIn + PadSizeDivisor - 1) / PadSizeDivisor * PadSizeDivisor;
+        long w = (wIn + PadSizeDivisor - 1) / PadSizeDivisor * PadSizeDivisor;
+        return h == hIn && w == wIn ? x : nn.functional.pad(x, [0, w - wIn, 0, h - hIn], value: PadValue);
     }
 
     /// <summary>Pads every image at the bottom and right to the batch's largest size rounded up to the divisor, then stacks.</summary>

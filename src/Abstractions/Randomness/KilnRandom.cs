@@ -11,7 +11,15 @@ public static class KilnRandom
 {
     private static int _seed;
     private static int _generation;
-    private static readonly ThreadLocal<(int Generation, Random Random)> PerThread = new();
+
+    // The calling thread's run-seeded generator and the run generation it was made for.
+    [ThreadStatic] private static Random? t_random;
+    [ThreadStatic] private static int t_generation;
+
+    // A scope opened by Use/UseSeed: while t_scoped is set, Current is t_scopeRandom, made from t_scopeSeed on first use.
+    [ThreadStatic] private static bool t_scoped;
+    [ThreadStatic] private static Random? t_scopeRandom;
+    [ThreadStatic] private static int t_scopeSeed;
 
     /// <summary>The seed of the current run (set by the Runner, or by <see cref="SetSeed"/>).</summary>
     public static int Seed => _seed;
@@ -26,19 +34,19 @@ public static class KilnRandom
         Interlocked.Increment(ref _generation);
     }
 
-    /// <summary>A <see cref="Random"/> for the calling thread, seeded from the run's seed.</summary>
+    /// <summary>A <see cref="Random"/> for the calling thread, seeded from the run's seed (or the scope's, inside <see cref="Use"/>/<see cref="UseSeed"/>).</summary>
     public static Random Current
     {
         get
         {
+            if (t_scoped) return t_scopeRandom ??= new Random(t_scopeSeed);
             int generation = Volatile.Read(ref _generation);
-            var entry = PerThread.Value;
-            if (entry.Random is null || entry.Generation != generation)
+            if (t_random is null || t_generation != generation)
             {
-                entry = (generation, new Random(_seed));
-                PerThread.Value = entry;
+                t_random = new Random(_seed);
+                t_generation = generation;
             }
-            return entry.Random;
+            return t_random;
         }
     }
 
@@ -48,26 +56,51 @@ public static class KilnRandom
     public static int WorkerSeed(int workerId, int numWorkers, int rank, int seed) => unchecked(numWorkers * rank + workerId + seed);
 
     /// <summary>
-    /// Makes <paramref name="random"/> the calling thread's <see cref="Current"/> until the returned handle is
-    /// disposed (then the previous one is back). The DataLoader uses it to give every sample its own seeded
-    /// generator, so random transforms give the same result whichever worker thread loads the sample.
+    /// Makes <paramref name="random"/> the calling thread's <see cref="Current"/> until the returned scope is
+    /// disposed (then the previous one is back).
     /// </summary>
-    public static IDisposable Use(Random random)
+    public static Scope Use(Random random)
     {
-        var previous = PerThread.Value;
-        PerThread.Value = (Volatile.Read(ref _generation), random);
-        return new Restore(previous);
+        ArgumentNullException.ThrowIfNull(random);
+        var scope = new Scope(t_scoped, t_scopeRandom, t_scopeSeed);
+        t_scoped = true;
+        t_scopeRandom = random;
+        return scope;
     }
 
-    private sealed class Restore((int Generation, Random Random) previous) : IDisposable
+    /// <summary>
+    /// Makes <c>new Random(seed)</c> the calling thread's <see cref="Current"/> until the returned scope is disposed,
+    /// creating it only if something draws from it. The DataLoader opens one per sample, so random transforms give
+    /// the same result whichever worker thread loads the sample, and a sample that draws nothing costs nothing.
+    /// </summary>
+    public static Scope UseSeed(int seed)
     {
-        private bool _done;
+        var scope = new Scope(t_scoped, t_scopeRandom, t_scopeSeed);
+        t_scoped = true;
+        t_scopeRandom = null;
+        t_scopeSeed = seed;
+        return scope;
+    }
+
+    /// <summary>The state a <see cref="Use"/>/<see cref="UseSeed"/> scope restores when disposed (no allocation).</summary>
+    public readonly struct Scope : IDisposable
+    {
+        private readonly bool _scoped;
+        private readonly Random? _random;
+        private readonly int _seed;
+
+        internal Scope(bool scoped, Random? random, int seed)
+        {
+            _scoped = scoped;
+            _random = random;
+            _seed = seed;
+        }
 
         public void Dispose()
         {
-            if (_done) return;
-            _done = true;
-            PerThread.Value = previous;
+            t_scoped = _scoped;
+            t_scopeRandom = _random;
+            t_scopeSeed = _seed;
         }
     }
 }

@@ -85,6 +85,7 @@ internal static class EvalCommands
         command.Options.Add(launcher);
         command.SetAction(parse =>
         {
+            Interop.LibTorchWarmup.Start();
             string configPath = parse.GetValue(configArg)!;
             string checkpoint = parse.GetValue(checkpointArg)!;
             string? dumpPath = outFile is null ? null : parse.GetValue(outFile);

@@ -36,6 +36,7 @@ internal static class TrainCommand
         command.SetAction(parse =>
         {
             string configPath = parse.GetValue(configArg)!;
+            Interop.LibTorchWarmup.Start();
             return CliOptions.EndProcessGroup(KilnCli.Guard(parse, plugins, debug, output, error, host =>
             {
                 var cfg = LoadConfig(host.Services, configPath, parse.GetValue(cfgOptions));

@@ -60,7 +60,12 @@ public sealed class DataLoader : IEnumerable<DataBatch>, IDisposable
         Seed = seed ?? KilnRandom.Seed;
         _workerInitFn = workerInitFn;
         _collate = collate ?? Collate.PseudoCollate;
+        // pseudo_collate and default_collate only list or stack, so a dataset that reads whole batches gives the same batch.
+        _readWholeBatches = dataset is IBatchDataset
+            && _collate.Method.DeclaringType == typeof(Collate) && _collate.Method.Name is nameof(Collate.PseudoCollate) or nameof(Collate.DefaultCollate);
     }
+
+    private readonly bool _readWholeBatches;
 
     public IDataset Dataset { get; }
 
@@ -181,10 +186,16 @@ public sealed class DataLoader : IEnumerable<DataBatch>, IDisposable
     /// <summary>Loads and collates one batch; each sample under its own seeded generator.</summary>
     private DataBatch LoadBatch(int[] indices, int epoch, long batchOrdinal, int workerId)
     {
+        if (_readWholeBatches)
+        {
+            var (stacked, dataSamples) = ((IBatchDataset)Dataset).GetBatch(indices);
+            return DataBatch.FromStacked(stacked, dataSamples);
+        }
         var samples = new Sample[indices.Length];
+        int rank = Distributed.Dist.Rank;
         for (int j = 0; j < indices.Length; j++)
         {
-            using var _ = KilnRandom.Use(new Random(SampleSeed(Seed, Distributed.Dist.Rank, epoch, batchOrdinal, j)));
+            using var _ = KilnRandom.UseSeed(SampleSeed(Seed, rank, epoch, batchOrdinal, j));
             try
             {
                 samples[j] = Dataset.Get(indices[j]);
@@ -202,14 +213,19 @@ public sealed class DataLoader : IEnumerable<DataBatch>, IDisposable
     internal static int SampleSeed(int seed, int rank, int epoch, long batchOrdinal, int position)
     {
         ulong h = (ulong)(uint)seed;
-        foreach (ulong v in new[] { (ulong)(uint)rank, (ulong)(uint)epoch, (ulong)batchOrdinal, (ulong)(uint)position })
+        h = Mix(h, (ulong)(uint)rank);
+        h = Mix(h, (ulong)(uint)epoch);
+        h = Mix(h, (ulong)batchOrdinal);
+        h = Mix(h, (ulong)(uint)position);
+        return (int)(h & 0x7FFFFFFF);
+
+        static ulong Mix(ulong h, ulong v)
         {
             h = unchecked(h * 0x9E3779B97F4A7C15UL + v + 0x632BE59BD9B4E019UL);
             h = unchecked((h ^ (h >> 30)) * 0xBF58476D1CE4E5B9UL);
             h = unchecked((h ^ (h >> 27)) * 0x94D049BB133111EBUL);
-            h ^= h >> 31;
+            return h ^ (h >> 31);
         }
-        return (int)(h & 0x7FFFFFFF);
     }
 
     private static Tensor Pin(Tensor t) => cuda.is_available() ? t.pin_memory() : t;
@@ -312,8 +328,9 @@ public sealed class DataLoader : IEnumerable<DataBatch>, IDisposable
 /// <summary>Walks the tensors of a <see cref="DataBatch"/> (its inputs, nested lists and dicts, and stacked inputs).</summary>
 internal static class TensorTree
 {
-    public static DataBatch Map(DataBatch batch, Func<Tensor, Tensor> f) => new(
-        batch.Inputs.Select(x => MapValue(x, f)!).ToArray(), batch.DataSamples, MapValue(batch.StackedInputs, f));
+    public static DataBatch Map(DataBatch batch, Func<Tensor, Tensor> f) => batch.InputsAreRowsOfStacked
+        ? DataBatch.FromStacked(f((Tensor)batch.StackedInputs!), batch.DataSamples)   // the rows follow the stacked tensor
+        : new(batch.Inputs.Select(x => MapValue(x, f)!).ToArray(), batch.DataSamples, MapValue(batch.StackedInputs, f));
 
     public static object? MapValue(object? value, Func<Tensor, Tensor> f) => value switch
     {

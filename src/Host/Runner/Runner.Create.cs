@@ -24,7 +24,8 @@ public partial class Runner
         object? testDataloader = null, ConfigDict? testCfg = null, object? testEvaluator = null,
         ConfigDict? defaultHooks = null, IEnumerable<object>? customHooks = null, ConfigDict? logProcessor = null,
         ConfigDict? randomness = null, string? experimentName = null, string? defaultScope = null,
-        string? loadFrom = null, bool resume = false, object? paramScheduler = null, ConfigDict? autoScaleLr = null)
+        string? loadFrom = null, bool resume = false, object? paramScheduler = null, ConfigDict? autoScaleLr = null,
+        string? launcher = null, ConfigDict? envCfg = null, string? logLevel = null)
     {
         var cfg = new ConfigDict { ["model"] = model, ["work_dir"] = workDir };
         void Set(string key, object? value)
@@ -50,6 +51,9 @@ public partial class Runner
         Set("default_scope", defaultScope);
         Set("load_from", loadFrom);
         if (resume) cfg["resume"] = true;
+        Set("launcher", launcher);
+        Set("env_cfg", envCfg);
+        Set("log_level", logLevel);
         return FromConfig(cfg, services);
     }
 }

@@ -167,6 +167,7 @@ public partial class Runner : IHostRunnerContext, IDisposable
         Kiln.Distributed.Launcher.Init(launcher);
         IsDistributed = launcher is not "none";
         _randomness = RandomnessSettings.From(cfg.Get("randomness"), Kiln.Distributed.Dist.Rank);
+        Interop.LibTorchWarmup.Wait();   // kiln train/test/val warm libtorch up while the host starts; done before seeding
         bool randomnessApplied = _randomness.Apply();
 
         // 3. timestamp (rank 0's, broadcast, as MMEngine), experiment name, log dir

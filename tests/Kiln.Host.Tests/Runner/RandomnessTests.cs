@@ -60,4 +60,22 @@ public sealed class RandomnessTests : ToyRunnerTest
         using (Create(new ConfigDict { ["seed"] = 0L }, "nondet"))
             Assert.False(LibTorchContext.DeterministicAlgorithms);
     }
+
+    [Fact] // SEED-01: the DataLoader's per-sample generator, created only when drawn from
+    public void UseSeed_DrawsAsNewRandomOfThatSeed_AndRestoresTheOuterGeneratorWhenDisposed()
+    {
+        KilnRandom.SetSeed(5);
+        var outerExpected = new Random(5);
+        Assert.Equal(outerExpected.Next(), KilnRandom.Current.Next());
+        using (KilnRandom.UseSeed(123))
+        {
+            var expected = new Random(123);
+            Assert.Equal(expected.Next(), KilnRandom.Current.Next());
+            using (KilnRandom.UseSeed(7))
+                Assert.Equal(new Random(7).NextDouble(), KilnRandom.Current.NextDouble());
+            Assert.Equal(expected.Next(), KilnRandom.Current.Next());   // the outer scope continues its sequence
+        }
+        using (KilnRandom.UseSeed(99)) { }                              // a scope nothing draws from changes nothing
+        Assert.Equal(outerExpected.Next(), KilnRandom.Current.Next());  // the run's generator continues where it was
+    }
 }
