@@ -1,0 +1,85 @@
+using Kiln.Datasets;
+using Kiln.Evaluation;
+using Kiln.Hooks;
+using Kiln.Models;
+using Kiln.Registry;
+using Kiln.Structures;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Kiln.Guide;
+
+/// <summary>
+/// The guide's toys, in the spirit of the Runner tutorial's MyToyModel/MyDataset/Accuracy: a two-class problem on two
+/// numbers (class 1 when the first is larger), a linear classifier, an accuracy metric and a hook that counts.
+/// Registered in scope <c>guide</c> by <see cref="GuidePlugin"/>.
+/// </summary>
+[Register(Registries.Models)]
+public sealed class MyToyModel : BaseModel
+{
+    private readonly Linear fc;
+
+    public MyToyModel(int hidden = 2, object? initCfg = null) : base(nameof(MyToyModel), null, initCfg)
+    {
+        fc = nn.Linear(2, hidden);
+        RegisterComponents();
+    }
+
+    public override ModelOutput Forward(Tensor inputs, IReadOnlyList<DataSample> dataSamples, ForwardMode mode)
+    {
+        var logits = fc.forward(inputs);
+        if (mode == ForwardMode.Tensor) return ModelOutput.FromTensor(logits);
+        if (mode == ForwardMode.Loss)
+        {
+            var labels = tensor(dataSamples.Select(s => s.GtLabel ?? 0).ToArray());
+            return ModelOutput.FromLosses(new Dictionary<string, Tensor> { ["loss"] = nn.functional.cross_entropy(logits, labels) });
+        }
+        var predicted = logits.argmax(1).data<long>().ToArray();
+        for (int i = 0; i < dataSamples.Count; i++) dataSamples[i].PredLabel = predicted[i];
+        return ModelOutput.FromPredictions(dataSamples);
+    }
+}
+
+/// <summary><paramref name="size"/> pairs of numbers in [0, 1) drawn from a fixed seed; the label is 1 when the first is larger.</summary>
+[Register(Registries.Datasets)]
+public sealed class MyDataset : IDataset
+{
+    private readonly float[] _data;
+
+    public MyDataset(int size = 64, int seed = 0)
+    {
+        var random = new Random(seed);
+        _data = Enumerable.Range(0, size * 2).Select(_ => (float)random.NextDouble()).ToArray();
+        Count = size;
+    }
+
+    public int Count { get; }
+
+    public IReadOnlyDictionary<string, object?> MetaInfo { get; } = new Dictionary<string, object?> { ["classes"] = new[] { "second", "first" } };
+
+    public Sample Get(int index)
+    {
+        var pair = _data[(index * 2)..(index * 2 + 2)];
+        return new Sample(torch.tensor(pair), new DataSample { GtLabel = pair[0] > pair[1] ? 1 : 0 });
+    }
+}
+
+/// <summary>Top-1 accuracy in percent, as <c>accuracy</c>.</summary>
+[Register(Registries.Metrics)]
+public sealed class MyAccuracy(string? prefix = null) : BaseMetric(prefix)
+{
+    public override void Process(DataBatch dataBatch, IReadOnlyList<DataSample> dataSamples)
+    {
+        foreach (var sample in dataSamples) Results.Add(sample.PredLabel == sample.GtLabel ? 1.0 : 0.0);
+    }
+
+    public override IReadOnlyDictionary<string, double> ComputeMetrics(IReadOnlyList<object> results) =>
+        new Dictionary<string, double> { ["accuracy"] = 100.0 * results.Cast<double>().Average() };
+}
+
+/// <summary>The plugin entry of the guide's scope; its <c>[Register]</c> classes are found by scanning.</summary>
+public sealed class GuidePlugin : IKilnPlugin
+{
+    public string Scope => "guide";
+}
