@@ -15,6 +15,7 @@ namespace Kiln.Guide;
 /// numbers (class 1 when the first is larger), a linear classifier, an accuracy metric and a hook that counts.
 /// Registered in scope <c>guide</c> by <see cref="GuidePlugin"/>.
 /// </summary>
+#region guide:model-class
 [Register(Registries.Models)]
 public sealed class MyToyModel : BaseModel
 {
@@ -40,8 +41,10 @@ public sealed class MyToyModel : BaseModel
         return ModelOutput.FromPredictions(dataSamples);
     }
 }
+#endregion
 
 /// <summary><paramref name="size"/> pairs of numbers in [0, 1) drawn from a fixed seed; the label is 1 when the first is larger.</summary>
+#region guide:dataset-class
 [Register(Registries.Datasets)]
 public sealed class MyDataset : IDataset
 {
@@ -64,8 +67,10 @@ public sealed class MyDataset : IDataset
         return new Sample(torch.tensor(pair), new DataSample { GtLabel = pair[0] > pair[1] ? 1 : 0 });
     }
 }
+#endregion
 
 /// <summary>Top-1 accuracy in percent, as <c>accuracy</c>.</summary>
+#region guide:metric-class
 [Register(Registries.Metrics)]
 public sealed class MyAccuracy(string? prefix = null) : BaseMetric(prefix)
 {
@@ -77,9 +82,41 @@ public sealed class MyAccuracy(string? prefix = null) : BaseMetric(prefix)
     public override IReadOnlyDictionary<string, double> ComputeMetrics(IReadOnlyList<object> results) =>
         new Dictionary<string, double> { ["accuracy"] = 100.0 * results.Cast<double>().Average() };
 }
+#endregion
 
 /// <summary>The plugin entry of the guide's scope; its <c>[Register]</c> classes are found by scanning.</summary>
 public sealed class GuidePlugin : IKilnPlugin
 {
     public string Scope => "guide";
 }
+
+#region guide:hook-class
+/// <summary>The Hook tutorial's CheckInvalidLossHook: every <c>interval</c> iterations, stop if the loss is not finite.</summary>
+[Register(Registries.Hooks)]
+public sealed class CheckInvalidLossHook(int interval = 50) : Hook
+{
+    public int Checks { get; private set; }
+
+    public override void AfterTrainIter(IRunnerContext runner, TrainIterArgs args)
+    {
+        if ((runner.Iter + 1) % interval != 0) return;   // MMEngine's every_n_train_iters
+        Checks++;
+        if (!double.IsFinite(args.Outputs["loss"]))
+            throw new KilnException($"loss became infinite or NaN at iteration {runner.Iter + 1}");
+    }
+}
+#endregion
+
+#region guide:transform-class
+/// <summary>A data transform (MMCV's BaseTransform): scales the 'inputs' pair of a results dict.</summary>
+[Register(Registries.Transforms)]
+public sealed class ScalePair(double factor = 2.0) : ITransform
+{
+    public Dictionary<string, object?>? Transform(Dictionary<string, object?> results)
+    {
+        var pair = (double[])results["pair"]!;
+        results["pair"] = pair.Select(v => v * factor).ToArray();
+        return results;
+    }
+}
+#endregion

@@ -2,6 +2,7 @@ using Kiln.Config;
 using Kiln.Data;
 using Kiln.Hosting;
 using Microsoft.Extensions.Hosting;
+using TorchSharp;
 
 namespace Kiln.Guide;
 
@@ -12,6 +13,7 @@ public static class RunnerSnippets
     public static void FromObjects()
     {
         #region guide:runner-objects
+        torch.manual_seed(0);   // the Runner seeds what it builds; a ready model is built before it, by us
         using IHost host = KilnHost.Create(o => o.InProcessPlugins.Add(new GuidePlugin()));
         var trainSet = new MyDataset(size: 64, seed: 0);
         var valSet = new MyDataset(size: 32, seed: 1);

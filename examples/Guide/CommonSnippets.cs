@@ -1,0 +1,26 @@
+using Kiln.Hosting;
+using Microsoft.Extensions.Hosting;
+
+namespace Kiln.Guide;
+
+/// <summary>docs/guide/common-usage.md.</summary>
+public static class CommonSnippets
+{
+    [Snippet("resume")]
+    public static void Resume()
+    {
+        #region guide:resume
+        using IHost host = KilnHost.Create(o => o.InProcessPlugins.Add(new GuidePlugin()));
+        var first = Kiln.Config.Config.FromFile("examples/Guide/configs/toy_runner.py");
+        first.MergeCfgOptions(["train_cfg.max_epochs=2", "default_hooks.checkpoint.interval=1"]);
+        using (var runner = Runner.FromConfig(first.Dict, host.Services)) runner.Train();
+
+        var second = Kiln.Config.Config.FromFile("examples/Guide/configs/toy_runner.py");
+        second.MergeCfgOptions(["train_cfg.max_epochs=4", "default_hooks.checkpoint.interval=1", "resume=True"]);
+        using var resumed = Runner.FromConfig(second.Dict, host.Services);
+        resumed.Train();   // loads work_dirs/toy_runner/epoch_2.pth (named by last_checkpoint) first
+        Console.WriteLine($"finished at epoch {resumed.Epoch}, iteration {resumed.Iter}");
+        Console.WriteLine(File.ReadAllText("work_dirs/toy_runner/last_checkpoint").Replace('\\', '/'));
+        #endregion
+    }
+}
