@@ -20,7 +20,7 @@ public static class CommonSnippets
         using var resumed = Runner.FromConfig(second.Dict, host.Services);
         resumed.Train();   // loads work_dirs/toy_runner/epoch_2.pth (named by last_checkpoint) first
         Console.WriteLine($"finished at epoch {resumed.Epoch}, iteration {resumed.Iter}");
-        Console.WriteLine(File.ReadAllText("work_dirs/toy_runner/last_checkpoint").Replace('\\', '/'));
+        Console.WriteLine($"last_checkpoint: {Path.GetFileName(File.ReadAllText("work_dirs/toy_runner/last_checkpoint"))}");
         #endregion
     }
 }

@@ -114,8 +114,8 @@ public sealed class ScalePair(double factor = 2.0) : ITransform
 {
     public Dictionary<string, object?>? Transform(Dictionary<string, object?> results)
     {
-        var pair = (double[])results["pair"]!;
-        results["pair"] = pair.Select(v => v * factor).ToArray();
+        var pair = (IEnumerable<object?>)results["pair"]!;   // a JSON list
+        results["pair"] = pair.Select(v => Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture) * factor).ToArray();
         return results;
     }
 }

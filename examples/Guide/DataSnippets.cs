@@ -29,13 +29,14 @@ public static class DataSnippets
     public static void AnnotatedDataset()
     {
         #region guide:basedataset
-        File.WriteAllText("annotations.json", """
+        Directory.CreateDirectory("data");
+        File.WriteAllText("data/annotations.json", """
             {"metainfo": {"classes": ["cat", "dog"]},
              "data_list": [{"img_path": "a.jpg", "gt_label": 0, "pair": [1.0, 2.0]},
                            {"img_path": "b.jpg", "gt_label": 1, "pair": [3.0, 4.0]},
                            {"img_path": "c.jpg", "gt_label": 1, "pair": [5.0, 6.0]}]}
             """);
-        var dataset = new BaseDataset(annFile: "annotations.json", dataRoot: "data",
+        var dataset = new BaseDataset(annFile: "annotations.json", dataRoot: "data",   // ann_file is under data_root
             dataPrefix: new Dictionary<string, object?> { ["img_path"] = "images" },
             pipeline: [new ScalePair(factor: 10)]);
         Console.WriteLine($"{dataset.Count} samples, classes: {string.Join(", ", (IEnumerable<object?>)dataset.MetaInfo["classes"]!)}");

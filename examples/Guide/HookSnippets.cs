@@ -1,3 +1,4 @@
+using Kiln.Config;
 using Kiln.Hosting;
 using Microsoft.Extensions.Hosting;
 
@@ -12,7 +13,7 @@ public static class HookSnippets
         #region guide:custom-hook
         using IHost host = KilnHost.Create(o => o.InProcessPlugins.Add(new GuidePlugin()));
         var cfg = Kiln.Config.Config.FromFile("examples/Guide/configs/toy_runner.py");
-        cfg.MergeCfgOptions(["custom_hooks=[dict(type='CheckInvalidLossHook', interval=10)]"]);
+        cfg["custom_hooks"] = new List<object?> { new ConfigDict { ["type"] = "CheckInvalidLossHook", ["interval"] = 10L } };
         using var runner = Runner.FromConfig(cfg.Dict, host.Services);
         runner.Train();
         var hook = runner.HookList.Hooks.OfType<CheckInvalidLossHook>().Single();

@@ -12,7 +12,7 @@ public static class IoDistSnippets
     {
         #region guide:fileio
         FileIO.Dump(new Dictionary<string, object?> { ["lr"] = 0.01, ["classes"] = new List<object?> { "cat", "dog" } }, "meta.yaml");
-        var loaded = (IDictionary<string, object?>)FileIO.Load("meta.yaml")!;
+        var loaded = (IDictionary<object, object?>)FileIO.Load("meta.yaml")!;   // a dict with Python's key types
         Console.WriteLine($"lr: {loaded["lr"]}, classes: {string.Join(", ", (IEnumerable<object?>)loaded["classes"]!)}");
         File.WriteAllLines("names.txt", ["a", "b", "c"]);
         Console.WriteLine($"list: {string.Join(", ", FileIO.ListFromFile("names.txt", prefix: "img/", offset: 1))}");

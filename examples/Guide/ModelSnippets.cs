@@ -49,9 +49,10 @@ public static class ModelSnippets
     public static void Complexity()
     {
         #region guide:complexity
-        using var model = new MyToyModel(hidden: 8);
-        ComplexityInfo info = ComplexityAnalysis.GetModelComplexityInfo(model, inputShape: [1, 2]);
-        Console.WriteLine($"params: {info.ParamsStr} ({info.Params}), flops: {info.FlopsStr} ({info.Flops})");
+        using var model = torch.nn.Sequential(("fc1", torch.nn.Linear(2, 8)), ("act", torch.nn.ReLU()), ("fc2", torch.nn.Linear(8, 2)));
+        ComplexityInfo info = ComplexityAnalysis.GetModelComplexityInfo(model, inputShape: [1, 2], showArch: false);
+        Console.WriteLine($"params: {info.Params}, flops: {info.Flops}, activations: {info.Activations}");
+        Console.WriteLine(info.OutTable);
         #endregion
     }
 

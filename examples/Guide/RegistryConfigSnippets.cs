@@ -4,6 +4,7 @@ using Kiln.Models;
 using Kiln.Registry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using TorchSharp;
 
 namespace Kiln.Guide;
 
@@ -19,7 +20,7 @@ public static class RegistryConfigSnippets
         using var toy = builder.Build<BaseModel>(Registries.Models,
             new ConfigDict { ["type"] = "guide.MyToyModel", ["hidden"] = 3L });
         Console.WriteLine($"{toy.GetType().Name}: {toy.parameters().Sum(p => p.numel())} parameters");
-        using var resnet = builder.Build<BaseModel>(Registries.Models,
+        using var resnet = builder.Build<torch.nn.Module>(Registries.Models,
             new ConfigDict { ["type"] = "vision.ResNet", ["depth"] = 18L, ["num_classes"] = 10L });
         Console.WriteLine($"{resnet.GetType().Name}: {resnet.parameters().Sum(p => p.numel()):N0} parameters");
         #endregion
@@ -33,8 +34,8 @@ public static class RegistryConfigSnippets
         var optimizer = (ConfigDict)((ConfigDict)cfg["optim_wrapper"]!)["optimizer"]!;
         Console.WriteLine($"optimizer: {optimizer["type"]}, lr {optimizer["lr"]}, momentum {optimizer["momentum"]}");
         Console.WriteLine($"train_cfg: {ConfigFormatter.Format(cfg["train_cfg"])}");
-        cfg.MergeCfgOptions(["optim_wrapper.optimizer.lr=0.2"]);
-        Console.WriteLine($"after --cfg-options: lr {optimizer["lr"]}");
+        cfg.MergeCfgOptions(["optim_wrapper.optimizer.lr=0.2"]);   // a merge makes new dicts: read it again
+        Console.WriteLine($"after --cfg-options: lr {((ConfigDict)((ConfigDict)cfg["optim_wrapper"]!)["optimizer"]!)["lr"]}");
         cfg.Dump("dumped.py");   // the merged config, as MMEngine's cfg.dump
         Console.WriteLine(File.ReadLines("dumped.py").First(l => l.StartsWith("train_cfg", StringComparison.Ordinal)));
         #endregion
