@@ -43,7 +43,7 @@ public static class DataSnippets
         var item = dataset.GetItem(1);
         Console.WriteLine($"img_path: {item["img_path"]}, pair: {string.Join(", ", (double[])item["pair"]!)}");
         var subset = dataset.GetSubset(new[] { 0, 2 });
-        Console.WriteLine($"subset of {subset.Count}: {string.Join(", ", subset.DataList.Select(d => d["img_path"]))}");
+        Console.WriteLine($"subset of {subset.Count}: {string.Join(", ", Enumerable.Range(0, subset.Count).Select(i => subset.GetDataInfo(i)["img_path"]))}");
         #endregion
     }
 }
