@@ -23,4 +23,21 @@ public static class CommonSnippets
         Console.WriteLine($"last_checkpoint: {Path.GetFileName(File.ReadAllText("work_dirs/toy_runner/last_checkpoint"))}");
         #endregion
     }
+
+    [Snippet("seed")]
+    public static void Seed()
+    {
+        #region guide:seed
+        using IHost host = KilnHost.Create(o => o.InProcessPlugins.Add(new GuidePlugin()));
+        float[] TrainOnce(string workDir)
+        {
+            var cfg = Kiln.Config.Config.FromFile("examples/Guide/configs/toy_runner.py");
+            cfg.MergeCfgOptions(["randomness.seed=42", "randomness.deterministic=True", $"work_dir={workDir}"]);
+            using var runner = Runner.FromConfig(cfg.Dict, host.Services);
+            runner.Train();
+            return [.. runner.Model.parameters().SelectMany(p => p.data<float>().ToArray())];
+        }
+        Console.WriteLine($"same weights: {TrainOnce("work_dirs/seed_a").SequenceEqual(TrainOnce("work_dirs/seed_b"))}");
+        #endregion
+    }
 }

@@ -21,7 +21,8 @@ public sealed class MyToyModel : BaseModel
 {
     private readonly Linear fc;
 
-    public MyToyModel(int hidden = 2, object? initCfg = null) : base(nameof(MyToyModel), null, initCfg)
+    public MyToyModel(int hidden = 2, BaseDataPreprocessor? dataPreprocessor = null, object? initCfg = null)
+        : base(nameof(MyToyModel), dataPreprocessor, initCfg)
     {
         fc = nn.Linear(2, hidden);
         RegisterComponents();

@@ -20,7 +20,7 @@ public static class RunnerSnippets
         using var runner = Runner.Create(host.Services,
             model: new MyToyModel(),
             workDir: "work_dirs/runner_objects",
-            trainDataloader: new DataLoader(trainSet, new DefaultSampler(trainSet, shuffle: true), batchSize: 16),
+            trainDataloader: new DataLoader(trainSet, new DefaultSampler(trainSet, shuffle: true, seed: 0), batchSize: 16),
             optimWrapper: new ConfigDict { ["optimizer"] = new ConfigDict { ["type"] = "SGD", ["lr"] = 0.5 } },
             trainCfg: new ConfigDict { ["by_epoch"] = true, ["max_epochs"] = 10L, ["val_interval"] = 5L },
             valDataloader: new DataLoader(valSet, new DefaultSampler(valSet, shuffle: false), batchSize: 16),

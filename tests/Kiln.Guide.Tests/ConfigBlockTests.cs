@@ -53,7 +53,7 @@ public sealed class ConfigBlockTests : IDisposable
         string? error = null;
         try
         {
-            var cfg = file is not null ? Kiln.Config.Config.FromFile(Path.Combine(RepoPaths.Root, file)) : Kiln.Config.Config.FromString(text, ".py");
+            var cfg = file is not null ? Kiln.Config.Config.FromFile(Path.Combine(RepoPaths.Root, file), _host.LoadOptions) : Kiln.Config.Config.FromString(text, ".py", _host.LoadOptions);
             if (words.Contains("fragment"))
             {
                 Assert.Null(expectError);
@@ -71,7 +71,7 @@ public sealed class ConfigBlockTests : IDisposable
         else
         {
             Assert.True(error is not null, $"{where}: expected an error containing \"{expectError}\", but it loaded, validated and ran.");
-            Assert.Contains(expectError, error, StringComparison.Ordinal);
+            Assert.True(error.Contains(expectError, StringComparison.Ordinal), $"{where}: expected an error containing \"{expectError}\", got:\n{error}");
         }
     }
 

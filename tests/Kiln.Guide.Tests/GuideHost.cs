@@ -20,6 +20,9 @@ public sealed class GuideHost : IDisposable
 
     public IServiceProvider Services => _services;
 
+    /// <summary>Config loading as <c>kiln train</c> does it: plugin configs resolve <c>scope::path</c> bases.</summary>
+    public ConfigLoadOptions LoadOptions => new() { ScopeResolver = _services.GetRequiredService<PluginCatalog>() };
+
     /// <summary>What <c>kiln config validate</c> reports for <paramref name="cfg"/>; empty when valid.</summary>
     public IReadOnlyList<string> Validate(ConfigDict cfg) =>
         new ConfigValidator(_services.GetRequiredService<RegistryTree>(), _services).Validate(cfg);
