@@ -2,6 +2,7 @@ using Kiln.Datasets;
 using Kiln.Evaluation;
 using Kiln.Hooks;
 using Kiln.Models;
+using Kiln.Optim;
 using Kiln.Registry;
 using Kiln.Structures;
 using TorchSharp;
@@ -118,6 +119,41 @@ public sealed class ScalePair(double factor = 2.0) : ITransform
         var pair = (IEnumerable<object?>)results["pair"]!;   // a JSON list
         results["pair"] = pair.Select(v => Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture) * factor).ToArray();
         return results;
+    }
+}
+#endregion
+
+#region guide:train-step
+/// <summary>
+/// MMCV's <c>train_step(data, optimizer)</c> returned <c>dict(loss, log_vars, num_samples)</c> and an OptimizerHook
+/// stepped; in MMEngine and Kiln <c>TrainStep</c> receives the optimizer wrapper and updates the parameters itself.
+/// </summary>
+[Register(Registries.Models)]
+public sealed class ManualStepModel : BaseModel
+{
+    private readonly Linear fc = nn.Linear(2, 2);
+
+    public ManualStepModel() : base(nameof(ManualStepModel), null) => RegisterComponents();
+
+    public override ModelOutput Forward(Tensor inputs, IReadOnlyList<DataSample> dataSamples, ForwardMode mode)
+    {
+        var logits = fc.forward(inputs);
+        var labels = tensor(dataSamples.Select(s => s.GtLabel ?? 0).ToArray());
+        return ModelOutput.FromLosses(new Dictionary<string, Tensor>
+        {
+            ["loss_cls"] = nn.functional.cross_entropy(logits, labels),
+            ["loss_l2"] = 0.01 * fc.weight!.pow(2).sum(),
+        });
+    }
+
+    public override IReadOnlyDictionary<string, double> TrainStep(DataBatch batch, IOptimWrapper optimWrapper)
+    {
+        using var scope = NewDisposeScope();
+        var data = DataPreprocessor.Forward(batch, training: true);
+        var losses = Forward(data.Inputs, data.DataSamples, ForwardMode.Loss).Losses!;
+        var (loss, logVars) = ParseLosses(losses);   // sums every key containing 'loss'; logs each and the total
+        optimWrapper.UpdateParams(loss);             // backward, step, zero_grad (OptimizerHook's work in MMCV)
+        return logVars;                              // plain numbers for the log
     }
 }
 #endregion

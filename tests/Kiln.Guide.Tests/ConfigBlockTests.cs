@@ -14,9 +14,9 @@ namespace Kiln.Guide.Tests;
 /// <item><c>expect-error: TEXT</c> (after a <c>;</c>) — loading, validating or building the Runner fails with TEXT.</item>
 /// </list>
 /// </summary>
-public sealed class ConfigBlockTests : IDisposable
+public sealed class ConfigBlockTests(GuideHost host) : IClassFixture<GuideHost>
 {
-    private readonly GuideHost _host = new();
+    private readonly GuideHost _host = host;
 
     public static TheoryData<string> PythonBlocks() => new(GuideDocs.Of("python").Select(b => b.ToString()));
 
@@ -83,5 +83,4 @@ public sealed class ConfigBlockTests : IDisposable
         Assert.True(runner.Iter > 0, "the config trained no iteration");
     }
 
-    public void Dispose() => _host.Dispose();
 }
