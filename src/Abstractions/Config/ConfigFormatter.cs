@@ -46,7 +46,9 @@ public static class ConfigFormatter
                 if (tuple.Length == 1) sb.Append(',');
                 sb.Append(')');
                 break;
-            case System.Collections.IEnumerable list:
+            // Only collections: a lazy sequence given as a config value (a ready DataLoader in Runner.Create) would be
+            // run (a whole epoch of batches) just to print the config; it prints as its type name instead.
+            case System.Collections.IEnumerable list when IsCollection(list):
                 sb.Append('[');
                 bool firstItem = true;
                 foreach (var item in list)
@@ -60,6 +62,10 @@ public static class ConfigFormatter
             default: sb.Append(value); break;
         }
     }
+
+    private static bool IsCollection(object value) =>
+        value is System.Collections.ICollection || value.GetType().GetInterfaces().Any(i => i.IsGenericType &&
+            (i.GetGenericTypeDefinition() == typeof(IReadOnlyCollection<>) || i.GetGenericTypeDefinition() == typeof(ICollection<>)));
 
     /// <summary>Python's <c>repr(float)</c>: shortest round-trip digits, always with a dot or exponent.</summary>
     public static string FormatFloat(double d)

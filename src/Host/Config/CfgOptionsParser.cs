@@ -26,14 +26,15 @@ internal static class CfgOptionsParser
     public static object? ParseIterable(string val)
     {
         val = val.Trim('\'', '"').Replace(" ", "");
-        bool isTuple = false;
+        bool isTuple = false, wrapped = false;
         if (val.StartsWith('(') && val.EndsWith(')'))
         {
-            isTuple = true;
+            isTuple = wrapped = true;
             val = val[1..^1];
         }
         else if (val.StartsWith('[') && val.EndsWith(']'))
         {
+            wrapped = true;
             val = val[1..^1];
         }
         else if (!val.Contains(','))
@@ -44,6 +45,10 @@ internal static class CfgOptionsParser
         while (val.Length > 0)
         {
             int comma = FindNextComma(val);
+            // An unwrapped value with commas only inside brackets (dict(a=1,b=2)) would parse itself again forever
+            // (MMEngine's DictAction ends in a RecursionError there): say what the grammar takes instead.
+            if (comma == val.Length && values.Count == 0 && !wrapped)
+                throw new ConfigException($"--cfg-options value '{val}' cannot be parsed: a value is an int, float, bool, None, string, or a list [..] / tuple (..) of those; dicts and calls such as dict(...) cannot be given (set the keys one by one: key.sub=value).");
             values.Add(ParseIterable(val[..comma]));
             val = comma + 1 >= val.Length ? "" : val[(comma + 1)..];
         }

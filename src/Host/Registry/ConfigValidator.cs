@@ -257,7 +257,7 @@ public sealed class ConfigValidator(RegistryTree tree, IServiceProvider services
                 problems.AddRange(_problems.Skip(before));
                 _problems.RemoveRange(before, _problems.Count - before);
                 return;
-            case IList modules when t.IsAssignableFrom(typeof(TorchSharp.Modules.Sequential)):
+            case IList modules when t != typeof(object) && t.IsAssignableFrom(typeof(TorchSharp.Modules.Sequential)):
                 for (int i = 0; i < modules.Count; i++)
                     CheckValue(modules[i], typeof(TorchSharp.torch.nn.Module), $"{path}[{i}]", problems);
                 return;

@@ -31,6 +31,16 @@ public class CfgOptionsTests
         Assert.Contains("Imbalanced brackets", Assert.Throws<ConfigException>(() => Kiln.Config.Config.ParseCfgOptions(["x=[(a,b],c"])).Message);
     }
 
+    /// <summary>CFG-13: a dict call (commas only inside its parentheses) is an error, not endless recursion (a crash).</summary>
+    [Theory]
+    [InlineData("custom_hooks=[dict(type='CheckInvalidLossHook', interval=10)]")]
+    [InlineData("model=dict(type='A',depth=2)")]
+    public void ParseCfgOptions_DictCall_ClearError(string option)
+    {
+        var e = Assert.Throws<ConfigException>(() => Kiln.Config.Config.ParseCfgOptions([option]));
+        Assert.Contains("dicts and calls such as dict(...) cannot be given", e.Message);
+    }
+
     [Fact]
     public void MergeFromDict_DottedKeys_MergeNested()
     {
