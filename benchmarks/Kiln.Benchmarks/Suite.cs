@@ -31,7 +31,7 @@ internal static class Suite
             Console.WriteLine($"({name}: {clock.Elapsed.TotalSeconds:F0} s{(rc != 0 ? $", exit code {rc}" : "")})");
         }
 
-        Section("tax", () => TaxBenchmark.Run(["3"]));
+        Section("tax", () => TaxBenchmark.Run(["7"]));
         Section("startup", () => StartupBenchmark.Run(["5"]));
         Section("rss", () =>
         {

@@ -301,7 +301,11 @@ public partial class Runner : IHostRunnerContext, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Stops the workers of the dataloaders it built, closes the log file and frees the model's native memory.</summary>
+    /// <summary>
+    /// Stops the workers of the dataloaders it built, closes the log file and frees the native memory of the model
+    /// (its parameters and their gradients) and of the optimizers' state (momentum buffers, moments), so a process that
+    /// runs many jobs (<c>kiln serve</c>) does not keep each finished run's tensors.
+    /// </summary>
     protected virtual void Dispose(bool disposing)
     {
         if (!disposing) return;
@@ -309,6 +313,14 @@ public partial class Runner : IHostRunnerContext, IDisposable
         StopProgressBars();
         _logFile.Dispose();
         Visualizer.Dispose();
+        foreach (var optimizer in Optimizers(_optimWrapper)) optimizer.Dispose();
         Model.Dispose();
     }
+
+    private static IEnumerable<torch.optim.Optimizer> Optimizers(IManagedOptimWrapper? wrapper) => wrapper switch
+    {
+        Optim.OptimWrapperDict dict => dict.Values.Select(w => w.Optimizer),
+        Optim.OptimWrapper single => [single.Optimizer],
+        _ => [],
+    };
 }
