@@ -140,56 +140,13 @@ public class EvaluatorTests
         Assert.Equal(0, metric.ResultCount); // cleared
     }
 
-    /// <summary>A fake in-memory process group: ranks are threads exchanging bytes through shared slots.</summary>
-    private sealed class MemoryHub(int world)
-    {
-        private readonly Barrier _barrier = new(world);
-        private readonly byte[][] _slots = new byte[world][];
-
-        public int World => world;
-
-        public IReadOnlyList<byte[]> Exchange(int rank, byte[] data)
-        {
-            _slots[rank] = data;
-            _barrier.SignalAndWait();
-            var copy = _slots.ToArray();
-            _barrier.SignalAndWait();
-            return copy;
-        }
-    }
-
-    private sealed class MemoryRank(MemoryHub hub, int rank) : IProcessGroup
-    {
-        public int Rank => rank;
-        public int WorldSize => hub.World;
-        public int LocalRank => rank;
-        public int LocalWorldSize => hub.World;
-        public void Barrier() => hub.Exchange(rank, []);
-        public void AllReduce(torch.Tensor tensor, string op = "sum") => throw new NotSupportedException();
-        public void Broadcast(torch.Tensor tensor, int src = 0) => throw new NotSupportedException();
-        public IReadOnlyList<torch.Tensor> AllGather(torch.Tensor tensor) => throw new NotSupportedException();
-        public IReadOnlyList<byte[]> AllGatherBytes(byte[] data) => hub.Exchange(rank, data.ToArray());
-    }
-
-    /// <summary>Runs <paramref name="body"/> once per rank, each on its own thread with <see cref="Dist.Use"/>.</summary>
-    private static T[] RunRanks<T>(int world, Func<int, T> body)
-    {
-        var hub = new MemoryHub(world);
-        var tasks = Enumerable.Range(0, world).Select(rank => Task.Factory.StartNew(() =>
-        {
-            using (Dist.Use(new MemoryRank(hub, rank))) return body(rank);
-        }, TaskCreationOptions.LongRunning)).ToArray();
-        Assert.True(Task.WaitAll(tasks, TimeSpan.FromMinutes(1)), "ranks did not finish (deadlock in the fake group)");
-        return tasks.Select(t => t.Result).ToArray();
-    }
-
     [Fact] // EVAL-05, MMEngine collect_results (cpu): zip(*parts) interleaves by rank, then [:size]
     public void Evaluate_TwoRanks_GathersInDatasetOrderDropsPaddingAndSharesMetrics()
     {
         IndexMetric.Seen.Clear();
         // DefaultSampler with 5 samples on 2 ranks: round_up pads to 6 with index 0; rank r takes indices[r::2].
         long[][] shards = [[0, 2, 4], [1, 3, 0]];
-        var metrics = RunRanks(2, rank =>
+        var metrics = FakeRanks.RunRanks(2, rank =>
         {
             var metric = new IndexMetric();
             foreach (var i in shards[rank]) metric.Process(NoBatch, [Indexed(i)]);
@@ -214,7 +171,7 @@ public class EvaluatorTests
     [Fact] // a failure on rank 0 reaches every rank instead of leaving them waiting
     public void Evaluate_Rank0Fails_EveryRankGetsTheError()
     {
-        var errors = RunRanks(2, rank =>
+        var errors = FakeRanks.RunRanks(2, rank =>
         {
             var metric = new FailingMetric();
             metric.Process(NoBatch, [Indexed(rank)]);
@@ -229,7 +186,7 @@ public class EvaluatorTests
     public void CollectResults_UnevenParts_StopAtShortestAsZip()
     {
         List<object>[] parts = [[0L, 2L, 4L], [1L, 3L]];
-        var gathered = RunRanks(2, rank => BaseMetric.CollectResults(parts[rank], 10, Dist.Current));
+        var gathered = FakeRanks.RunRanks(2, rank => BaseMetric.CollectResults(parts[rank], 10, Dist.Current));
         Assert.All(gathered, g => Assert.Equal([0L, 1L, 2L, 3L], g.Cast<long>()));
         var single = BaseMetric.CollectResults([5L, 6L, 7L], 2, SingleProcessGroup.Instance);
         Assert.Equal([5L, 6L], single.Cast<long>());
@@ -242,7 +199,7 @@ public class EvaluatorTests
         var single = new Accuracy(topk: [1, 2]);
         single.Process(NoBatch, samples);
         var expected = single.Evaluate(7);
-        var results = RunRanks(3, rank =>
+        var results = FakeRanks.RunRanks(3, rank =>
         {
             var metric = new Accuracy(topk: [1, 2]);
             // DefaultSampler: 7 → 9 with indices 0, 1 repeated; rank r takes r, r+3, r+6
