@@ -114,11 +114,7 @@ internal static class EvalMemoryBenchmark
         const int batch = 1000;
         EvalMemoryProbeHook.BatchSize = batch;
         foreach (long mark in new long[] { 10_000, 100_000, 250_000, 500_000, 1_000_000, samples }) EvalMemoryProbeHook.Marks.Add(mark);
-        using var host = Hosting.KilnHost.Create(o =>
-        {
-            o.LoadPluginFolders = false;
-            o.InProcessPlugins.AddRange([new MetricsPlugin(), new BenchPlugin()]);
-        }, TextWriter.Null);
+        using var host = BenchHost.Create(new MetricsPlugin());
         using var tmp = new TestKit.TempDir();
         var cfg = Config.Config.FromString($$"""
             default_scope = 'bench'

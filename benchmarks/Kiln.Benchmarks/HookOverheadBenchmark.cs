@@ -21,11 +21,7 @@ internal static class HookOverheadBenchmark
     public static int Run(string[] args)
     {
         int rounds = args.Length > 0 && int.TryParse(args[0], CultureInfo.InvariantCulture, out var r) ? r : 5;
-        using var host = KilnHost.Create(o =>
-        {
-            o.LoadPluginFolders = false;
-            o.InProcessPlugins.AddRange([new ToyPlugin(), new BenchPlugin()]);
-        }, TextWriter.Null);
+        using var host = BenchHost.Create(new ToyPlugin());
 
         var withHooks = new List<double>();
         var without = new List<double>();

@@ -67,11 +67,7 @@ if (mode is not ("memory" or "loops" or "rss") || (mode != "rss" && args.Length 
     return 2;
 }
 
-using var host = KilnHost.Create(o =>
-{
-    o.LoadPluginFolders = false;
-    o.InProcessPlugins.AddRange([new VisionPlugin(), new MetricsPlugin(), new BenchPlugin()]);
-}, TextWriter.Null);
+using var host = BenchHost.Create();
 if (mode == "loops") return LoopsBenchmark.Run(host, arg ?? 3);
 if (mode == "rss") return RssBenchmark.Run(host, args[1..]);
 

@@ -35,11 +35,7 @@ internal static class Suite
         Section("startup", () => StartupBenchmark.Run(["5"]));
         Section("rss", () =>
         {
-            using var host = KilnHost.Create(o =>
-            {
-                o.LoadPluginFolders = false;
-                o.InProcessPlugins.AddRange([new VisionPlugin(), new MetricsPlugin(), new BenchPlugin()]);
-            }, TextWriter.Null);
+            using var host = BenchHost.Create();
             return RssBenchmark.Run(host, ["20000"]);
         });
         Section("hookoverhead", () => HookOverheadBenchmark.Run(["3"]));

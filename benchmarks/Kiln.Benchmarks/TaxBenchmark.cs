@@ -53,11 +53,7 @@ internal static class TaxBenchmark
     {
         int rounds = args.Length > 0 && int.TryParse(args[0], CultureInfo.InvariantCulture, out var r) ? r : 7;
         string? only = args.Length > 1 ? args[1] : null;
-        using var host = KilnHost.Create(o =>
-        {
-            o.LoadPluginFolders = false;
-            o.InProcessPlugins.AddRange([new Vision.VisionPlugin(), new Metrics.MetricsPlugin(), new BenchPlugin()]);
-        }, TextWriter.Null);
+        using var host = BenchHost.Create();
         var data = HandData.Load(RepoPaths.Mnist);
         int itersPerEpoch = data.Count / BatchSize + (data.Count % BatchSize == 0 ? 0 : 1);
         int defaultThreads = torch.get_num_threads();
@@ -130,11 +126,7 @@ internal static class TaxBenchmark
     {
         string model = args.Length > 0 ? args[0] : "mlp";
         int rounds = 3;
-        using var host = KilnHost.Create(o =>
-        {
-            o.LoadPluginFolders = false;
-            o.InProcessPlugins.AddRange([new Vision.VisionPlugin(), new Metrics.MetricsPlugin(), new BenchPlugin()]);
-        }, TextWriter.Null);
+        using var host = BenchHost.Create();
         var data = HandData.Load(RepoPaths.Mnist);
         int iterations = Epochs * (data.Count / BatchSize + (data.Count % BatchSize == 0 ? 0 : 1));
         torch.set_num_threads(1);
@@ -228,16 +220,9 @@ internal static class TaxBenchmark
         public static HandData Load(string root)
         {
             var mnist = new Mnist(root, testMode: false);
-            var pixels = new byte[mnist.Count * 28 * 28];
-            var labels = new long[mnist.Count];
-            for (int i = 0; i < mnist.Count; i++)
-            {
-                using var scope = NewDisposeScope();
-                var sample = mnist.Get(i);
-                ((Tensor)sample.Inputs).to(uint8).data<byte>().CopyTo(pixels, i * 784);
-                labels[i] = sample.DataSample!.GtLabel!.Value;
-            }
-            return new HandData(tensor(pixels, [mnist.Count, 1, 28, 28]), tensor(labels), mnist.Count);
+            var (images, samples) = mnist.GetBatch([.. Enumerable.Range(0, mnist.Count)]);
+            images.DetachFromDisposeScope();
+            return new HandData(images, tensor(samples.Select(s => s.GtLabel!.Value).ToArray()), mnist.Count);
         }
     }
 

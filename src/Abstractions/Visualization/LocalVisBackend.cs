@@ -88,8 +88,8 @@ public sealed class LocalVisBackend : VisBackend
                 _files[path] = file;
             }
             _line.ResetWrittenCount();
-            if (_json is null) _json = new Utf8JsonWriter(_line);
-            else _json.Reset(_line);
+            _json ??= new Utf8JsonWriter(_line);
+            _json.Reset(_line);
             WriteLine(_json, line);
             _json.Flush();
             file.Write(_line.WrittenSpan);
