@@ -88,6 +88,21 @@ public class ImgDataPreprocessorTests
         Assert.True(Same(listed, stacked));
     }
 
+    [Theory] // the batched path normalises a converted (uint8) batch in place; the caller's tensors never change
+    [InlineData("uint8")]
+    [InlineData("float32")]
+    public void Forward_StackedBatch_LeavesTheInputsUnchanged(string dtype)
+    {
+        using var scope = NewDisposeScope();
+        var pre = new ImgDataPreprocessor(mean: [33.33], std: [78.57]);
+        var images = new[] { Image(1, 4, 4, 3), Image(1, 4, 4, 9) }.Select(t => dtype == "uint8" ? t : t.to(float32)).ToArray();
+        var stacked = stack(images);
+        var before = stacked.clone();
+        var output = pre.Forward(new DataBatch(images.Cast<object>().ToList(), [null, null], stacked), training: true).Inputs;
+        Assert.True(Same(before, stacked));
+        Assert.True(output.allclose((before.to(float32) - 33.33f) / 78.57f, rtol: 1e-6, atol: 1e-6));
+    }
+
     [Fact]
     public void Forward_ChannelCountMismatch_ErrorNamesBoth()
     {

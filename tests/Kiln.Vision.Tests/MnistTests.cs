@@ -111,4 +111,41 @@ public class MnistTests
         }
         Assert.Equal(whole.Count, batches);
     }
+
+    [Fact] // issue 12: a whole-batch read makes a data sample only when one is read; the labels come without them
+    public void GetBatch_OnlyLabelsRead_MakesNoDataSample()
+    {
+        var mnist = new Mnist(RepoPaths.Mnist, testMode: true);
+        int[] indices = [5, 0, 99, 5];
+        var (images, samples) = mnist.GetBatch(indices);
+        using var _ = images;
+        var lazy = Assert.IsType<Kiln.Structures.LazyDataSamples>(samples);
+        var expected = indices.Select(i => mnist.Get(i).DataSample!.GtLabel!.Value).ToArray();
+
+        Assert.Equal(expected, Kiln.Structures.DataSample.GtLabelsOf(samples, "test"));
+        using (var labels = Kiln.Structures.DataSample.GtLabelTensor(samples, "test"))
+        {
+            Assert.Equal(torch.int64, labels.dtype);
+            Assert.Equal(expected, labels.data<long>().ToArray());
+        }
+        Assert.Equal(0, lazy.MadeCount);
+
+        var third = samples[2];
+        Assert.Same(third, samples[2]);
+        Assert.Equal(99, third.MetaInfo["sample_idx"]);
+        Assert.Equal(new[] { 28, 28 }, (int[])third.MetaInfo["img_shape"]!);
+        Assert.Equal(1, lazy.MadeCount);
+        third.GtLabel = 7;   // a hook may relabel a sample: the labels read afterwards follow it
+        Assert.Equal(7, Kiln.Structures.DataSample.GtLabelsOf(samples, "test")[2]);
+        Assert.Equal(4, samples.Count(s => s is not null));
+        Assert.Equal(4, lazy.MadeCount);
+    }
+
+    [Fact]
+    public void GtLabelsOf_SampleWithoutLabel_ErrorNamesTheOwnerAndTheSample()
+    {
+        var samples = new Kiln.Structures.DataSample?[] { new() { GtLabel = 1 }, new() };
+        var e = Assert.Throws<KilnException>(() => Kiln.Structures.DataSample.GtLabelsOf(samples, "LeNet5"));
+        Assert.Equal("LeNet5: training sample 1 of the batch has no gt_label.", e.Message);
+    }
 }

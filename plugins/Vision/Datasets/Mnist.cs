@@ -73,18 +73,30 @@ public class Mnist : IBatchDataset
     }
 
     /// <summary>The samples at <paramref name="indices"/> in one gather (the DataLoader's path with pseudo/default_collate).</summary>
-    public (Tensor Inputs, DataSample[] DataSamples) GetBatch(int[] indices)
+    public (Tensor Inputs, IReadOnlyList<DataSample> DataSamples) GetBatch(int[] indices)
     {
-        var samples = new DataSample[indices.Length];
-        var rows = new long[indices.Length];
+        var labels = new long[indices.Length];
         for (int i = 0; i < indices.Length; i++)
         {
             if ((uint)indices[i] >= (uint)_labels.Length) throw new ArgumentOutOfRangeException(nameof(indices), $"{Name} has {Count} samples; index {indices[i]} is out of range.");
-            samples[i] = Describe(indices[i]);
-            rows[i] = indices[i];
+            labels[i] = _labels[indices[i]];
         }
-        using var index = tensor(rows);
-        return (_images.index_select(0, index), samples);
+        return (GatherRows(indices), new LazyDataSamples(indices.Length, i => Describe(indices[i]), labels));
+    }
+
+    /// <summary>
+    /// The images at <paramref name="indices"/> copied row by row into a new N×1×H×W tensor: what
+    /// <c>index_select</c> does, without making an index tensor and dispatching an operator per batch.
+    /// </summary>
+    private Tensor GatherRows(int[] indices)
+    {
+        var batch = empty([indices.Length, 1, _rows, _cols], ScalarType.Byte);
+        int size = _rows * _cols;
+        var source = _images.bytes;
+        var target = batch.bytes;
+        for (int i = 0; i < indices.Length; i++)
+            source.Slice(indices[i] * size, size).CopyTo(target.Slice(i * size, size));
+        return batch;
     }
 
     private DataSample Describe(int index)

@@ -60,7 +60,10 @@ public sealed class ImgDataPreprocessor : BaseDataPreprocessor
             var x = stacked.to(Device, non_blocking: NonBlocking);
             if (x.dim() != 4) throw new KilnException($"ImgDataPreprocessor: expected N×C×H×W images, got a batch of shape [{string.Join(", ", x.shape)}].");
             if (SwapChannels && x.shape[1] == 3) x = x.flip(1);
-            x = Normalize(x.to(float32), channels: x.shape[1]);
+            // A conversion (uint8 → float32) makes a new tensor, which is normalised in place; a float32 batch
+            // is the caller's and is left unchanged.
+            bool fresh = x.dtype != float32;
+            x = Normalize(x.to(float32), channels: x.shape[1], inPlace: fresh);
             return new PreprocessedBatch(PadBatch(x), samples);
         }
         var images = new Tensor[batch.Count];
@@ -68,19 +71,19 @@ public sealed class ImgDataPreprocessor : BaseDataPreprocessor
         {
             var image = ((Tensor)batch.Inputs[i]).to(Device, non_blocking: NonBlocking);
             if (SwapChannels && image.shape[0] == 3) image = image.flip(0);
-            images[i] = Normalize(image.to(float32), channels: image.shape[0]);
+            images[i] = Normalize(image.to(float32), channels: image.shape[0], inPlace: false);
         }
         return new PreprocessedBatch(StackPadded(images), samples);
     }
 
-    /// <summary><c>(x - mean) / std</c> with the mean and std broadcast over the channel dimension (third from last).</summary>
-    private Tensor Normalize(Tensor x, long channels)
+    /// <summary><c>(x - mean) / std</c> with the mean and std broadcast over the channel dimension (third from last); <paramref name="inPlace"/> overwrites <paramref name="x"/>.</summary>
+    private Tensor Normalize(Tensor x, long channels, bool inPlace)
     {
         if (_mean is null) return x;
         if (_mean.Length != channels && _mean.Length != 1)
             throw new KilnException($"ImgDataPreprocessor: mean has {_mean.Length} values but the image has {channels} channels.");
         var (mean, std) = MeanStd(x.device);
-        return x.sub(mean).div_(std);
+        return (inPlace ? x.sub_(mean) : x.sub(mean)).div_(std);
     }
 
     private Tensor? _meanTensor, _stdTensor;

@@ -53,7 +53,7 @@ public sealed class LeNet5 : BaseModel
             case ForwardMode.Tensor:
                 return ModelOutput.FromTensor(logits);
             case ForwardMode.Loss:
-                var labels = tensor(dataSamples.Select(s => s.GtLabel ?? throw new KilnException("LeNet5 needs gt_label in every training sample.")).ToArray(), device: logits.device);
+                var labels = DataSample.GtLabelTensor(dataSamples, "LeNet5", logits.device);
                 return ModelOutput.FromLosses(new Dictionary<string, Tensor> { ["loss"] = nn.functional.cross_entropy(logits, labels) });
             default:
                 var scores = nn.functional.softmax(logits, 1).cpu();

@@ -51,7 +51,7 @@ public sealed class Mlp : BaseModel
             case ForwardMode.Tensor:
                 return ModelOutput.FromTensor(logits);
             case ForwardMode.Loss:
-                var labels = tensor(dataSamples.Select((s, i) => s.GtLabel ?? throw new KilnException($"MLP: training sample {i} has no gt_label.")).ToArray(), device: logits.device);
+                var labels = DataSample.GtLabelTensor(dataSamples, "MLP", logits.device);
                 return ModelOutput.FromLosses(new Dictionary<string, Tensor> { ["loss"] = nn.functional.cross_entropy(logits, labels) });
             default:
                 var scores = nn.functional.softmax(logits, 1).cpu().data<float>().ToArray();

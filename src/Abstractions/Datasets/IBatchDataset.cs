@@ -14,7 +14,8 @@ public interface IBatchDataset : IDataset
 {
     /// <summary>
     /// The samples at <paramref name="indices"/>, in that order: their inputs stacked along a new first dimension,
-    /// and for each its data sample, exactly as <see cref="IDataset.Get"/> would give them one by one.
+    /// and for each its data sample, exactly as <see cref="IDataset.Get"/> would give them one by one (a
+    /// <see cref="LazyDataSamples"/> list, so that samples nobody reads are never made).
     /// </summary>
-    (Tensor Inputs, DataSample[] DataSamples) GetBatch(int[] indices);
+    (Tensor Inputs, IReadOnlyList<DataSample> DataSamples) GetBatch(int[] indices);
 }

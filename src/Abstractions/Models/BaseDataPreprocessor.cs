@@ -40,6 +40,7 @@ public class BaseDataPreprocessor : nn.Module
     /// <summary>The batch's data samples, with an empty sample where a dataset gave none.</summary>
     protected static IReadOnlyList<DataSample> DataSamplesOf(DataBatch batch)
     {
+        if (batch.DataSamples is LazyDataSamples lazy) return lazy;   // never null; made only when read
         var samples = new DataSample[batch.DataSamples.Count];
         for (int i = 0; i < samples.Length; i++) samples[i] = batch.DataSamples[i] ?? new DataSample();
         return samples;

@@ -35,6 +35,34 @@ public class DataSample
         set => _fields["gt_label"] = value;
     }
 
+    /// <summary>
+    /// Every sample's <c>gt_label</c>, in order (what a classifier's loss needs: mmpretrain's
+    /// <c>torch.cat([s.gt_label for s in data_samples])</c>). A missing label is an error naming
+    /// <paramref name="owner"/> and the sample. Samples of a <see cref="LazyDataSamples"/> batch are not made.
+    /// </summary>
+    public static long[] GtLabelsOf(IReadOnlyList<DataSample?> samples, string owner)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        var labels = new long[samples.Count];
+        var lazy = samples as LazyDataSamples;
+        for (int i = 0; i < labels.Length; i++)
+            labels[i] = (lazy is not null ? lazy.GtLabelAt(i) : samples[i]?.GtLabel)
+                ?? throw new KilnException($"{owner}: training sample {i} of the batch has no gt_label.");
+        return labels;
+    }
+
+    /// <summary>
+    /// <see cref="GtLabelsOf"/> as an int64 tensor on <paramref name="device"/> (the target of a classification loss).
+    /// </summary>
+    public static TorchSharp.torch.Tensor GtLabelTensor(IReadOnlyList<DataSample?> samples, string owner, TorchSharp.torch.Device? device = null)
+    {
+        var labels = GtLabelsOf(samples, owner);
+        // empty + a copy into its memory: a few µs cheaper per batch than torch.tensor(long[]), which pins the array.
+        var result = TorchSharp.torch.empty(labels.Length, TorchSharp.torch.ScalarType.Int64);
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(labels.AsSpan()).CopyTo(result.bytes);
+        return device is null || device.type == TorchSharp.DeviceType.CPU ? result : result.to(device);
+    }
+
     /// <summary>The predicted class index (<c>pred_label</c>).</summary>
     public long? PredLabel
     {

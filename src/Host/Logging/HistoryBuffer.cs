@@ -1,26 +1,32 @@
 namespace Kiln.Logging;
 
 /// <summary>
-/// MMEngine's <c>HistoryBuffer</c> (logging/history_buffer.py) as a ring buffer: <see cref="Update"/> is O(1)
-/// amortised instead of numpy's copy-per-append, which costs milliseconds late in long runs
-/// (mmengine-internals §6.1). Statistics over a window read only that window.
+/// MMEngine's <c>HistoryBuffer</c> (logging/history_buffer.py): the newest <see cref="MaxLength"/> (value, count)
+/// pairs of one logged scalar. <see cref="Update"/> is O(1) instead of numpy's copy-per-append, which costs
+/// milliseconds late in long runs (mmengine-internals §6.1), and statistics over a window read only that window.
+/// Storage grows in chunks of up to 4,096 values, so a long run never copies its history or holds a doubled
+/// array's slack, and counts take no memory while every count is 1 (the usual case): 8 bytes per logged value.
 /// </summary>
 public sealed class HistoryBuffer : IHistoryBuffer
 {
     /// <summary>MMEngine's default <c>max_length</c>.</summary>
     public const int DefaultMaxLength = 1_000_000;
 
-    private double[] _values;
-    private int[] _counts;
-    private int _start;
+    private const int MaxChunkSize = 4096;
+
+    private readonly int _chunkSize;
+    // Value i (0 = oldest) is at chunk (_head + i) / _chunkSize, slot (_head + i) % _chunkSize. Only the first chunk
+    // may be shorter than _chunkSize (it grows while it is the only one).
+    private readonly List<double[]> _values = [];
+    private List<int[]>? _counts;   // null while every count is 1
+    private int _head;
     private int _count;
 
     public HistoryBuffer(int maxLength = DefaultMaxLength)
     {
         if (maxLength <= 0) throw new ArgumentOutOfRangeException(nameof(maxLength), "max_length must be positive.");
         MaxLength = maxLength;
-        _values = new double[Math.Min(16, maxLength)];
-        _counts = new int[_values.Length];
+        _chunkSize = Math.Min(MaxChunkSize, maxLength);
     }
 
     /// <summary>
@@ -80,17 +86,44 @@ public sealed class HistoryBuffer : IHistoryBuffer
     {
         if (_count == MaxLength)
         {
-            // Full: the array holds exactly MaxLength slots, so the oldest value's slot takes the newest.
-            _values[_start] = value;
-            _counts[_start] = count;
-            _start = (_start + 1) % _values.Length;
-            return;
+            _head++;
+            _count--;
+            if (_head == _chunkSize)
+            {
+                // The oldest chunk is empty now: it becomes the next chunk to fill (no allocation in a full buffer).
+                _head = 0;
+                Recycle(_values);
+                if (_counts is not null) Recycle(_counts);
+            }
         }
-        if (_count == _values.Length) Grow();
-        int slot = (_start + _count) % _values.Length;
-        _values[slot] = value;
-        _counts[slot] = count;
+        int position = _head + _count;
+        int chunk = position / _chunkSize, slot = position % _chunkSize;
+        if (chunk == _values.Count) _values.Add(new double[_values.Count == 0 ? Math.Min(16, _chunkSize) : _chunkSize]);
+        else if (slot == _values[chunk].Length) _values[chunk] = Grown(_values[chunk]);
+        _values[chunk][slot] = value;
+        if (count != 1 && _counts is null) _counts = _values.Select(v => Enumerable.Repeat(1, v.Length).ToArray()).ToList();
+        if (_counts is not null)
+        {
+            if (chunk == _counts.Count) _counts.Add(new int[_values[chunk].Length]);
+            else if (_counts[chunk].Length < _values[chunk].Length) _counts[chunk] = Grown(_counts[chunk], _values[chunk].Length);
+            _counts[chunk][slot] = count;
+        }
         _count++;
+
+        static void Recycle<T>(List<T[]> chunks)
+        {
+            var oldest = chunks[0];
+            chunks.RemoveAt(0);
+            if (chunks.Count == 0 || chunks[^1].Length == oldest.Length) chunks.Add(oldest);
+        }
+    }
+
+    /// <summary>The first chunk, doubled up to the chunk size.</summary>
+    private T[] Grown<T>(T[] chunk, int? length = null)
+    {
+        var grown = new T[length ?? Math.Min(chunk.Length * 2, _chunkSize)];
+        chunk.CopyTo(grown, 0);
+        return grown;
     }
 
     public double Mean(int? window = null)
@@ -141,20 +174,16 @@ public sealed class HistoryBuffer : IHistoryBuffer
         return (_count - n, n);
     }
 
-    private double ValueAt(int i) => _values[(_start + i) % _values.Length];
-
-    private int CountAt(int i) => _counts[(_start + i) % _counts.Length];
-
-    private void Grow()
+    private double ValueAt(int i)
     {
-        int size = (int)Math.Min((long)_values.Length * 2, MaxLength);
-        var values = new double[size];
-        var counts = new int[size];
-        for (int i = 0; i < _count; i++)
-        {
-            values[i] = ValueAt(i);
-            counts[i] = CountAt(i);
-        }
-        (_values, _counts, _start) = (values, counts, 0);
+        int position = _head + i;
+        return _values[position / _chunkSize][position % _chunkSize];
+    }
+
+    private int CountAt(int i)
+    {
+        if (_counts is null) return 1;
+        int position = _head + i;
+        return _counts[position / _chunkSize][position % _chunkSize];
     }
 }

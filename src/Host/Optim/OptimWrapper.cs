@@ -202,9 +202,13 @@ public class OptimWrapper : IManagedOptimWrapper
 
     public IReadOnlyDictionary<string, IReadOnlyList<double>> GetLr()
     {
-        var result = new Dictionary<string, IReadOnlyList<double>>();
+        // Called before every training iteration (RuntimeInfoHook): no LINQ, two small allocations.
+        var lr = new List<double>(1);
+        foreach (var group in Optimizer.ParamGroups)
+            if (group is ParamGroup g) lr.Add(g.LearningRate);
+        var result = new Dictionary<string, IReadOnlyList<double>>(2, StringComparer.Ordinal);
         if (BaseLr is { } baseLr) result["base_lr"] = [baseLr];
-        result["lr"] = ParamGroups().Select(g => g.LearningRate).ToList();
+        result["lr"] = lr;
         return result;
     }
 

@@ -48,4 +48,45 @@ public class HistoryBufferTests
     {
         Assert.Throws<InvalidOperationException>(() => new HistoryBuffer().Current);
     }
+
+    /// <summary>
+    /// Long histories across the 4,096-value storage chunks, with and without a full buffer, counts all 1 at first and
+    /// mixed later: every statistic and the data match a plain list that keeps the newest max_length pairs.
+    /// </summary>
+    [Theory]
+    [InlineData(1_000_000, 10_000)]
+    [InlineData(5_000, 23_000)]
+    [InlineData(4_096, 9_000)]
+    [InlineData(7, 100)]
+    [InlineData(1, 10)]
+    public void Update_ManyValues_MatchesAPlainList(int maxLength, int updates)
+    {
+        var buffer = new HistoryBuffer(maxLength);
+        var values = new List<double>();
+        var counts = new List<int>();
+        var random = new Random(3);
+        for (int i = 0; i < updates; i++)
+        {
+            double value = Math.Round(random.NextDouble() * 100, 3);
+            int count = i < updates / 2 ? 1 : random.Next(1, 4);
+            buffer.Update(value, count);
+            values.Add(value);
+            counts.Add(count);
+            if (values.Count > maxLength)
+            {
+                values.RemoveAt(0);
+                counts.RemoveAt(0);
+            }
+            if (i % 997 != 0 && i != updates - 1 && i != updates / 2) continue;
+            Assert.Equal(values.Count, buffer.Count);
+            Assert.Equal(values.ToArray(), buffer.Data().Values);
+            Assert.Equal(counts.ToArray(), buffer.Data().Counts);
+            Assert.Equal(values.Sum() / counts.Sum(), buffer.Mean(), 9);
+            int window = Math.Min(values.Count, 50);
+            Assert.Equal(values.TakeLast(window).Sum() / counts.TakeLast(window).Sum(), buffer.Mean(window), 9);
+            Assert.Equal(values.TakeLast(window).Min(), buffer.Min(window));
+            Assert.Equal(values.Max(), buffer.Max());
+            Assert.Equal(values[^1], buffer.Current);
+        }
+    }
 }

@@ -51,7 +51,7 @@ public sealed class ImageClassifier : BaseModel
             case ForwardMode.Tensor:
                 return ModelOutput.FromTensor(logits);
             case ForwardMode.Loss:
-                var labels = tensor(dataSamples.Select((s, i) => s.GtLabel ?? throw new KilnException($"ImageClassifier: training sample {i} has no gt_label.")).ToArray(), device: logits.device);
+                var labels = DataSample.GtLabelTensor(dataSamples, "ImageClassifier", logits.device);
                 return ModelOutput.FromLosses(new Dictionary<string, Tensor> { ["loss"] = head.Loss.call(logits, labels) });
             default:
                 var scores = nn.functional.softmax(logits, 1).cpu();
