@@ -36,6 +36,7 @@ if (args.Length > 0 && args[0] == "dataloader")
     return DataLoaderBenchmark.Run(args[1..]);
 // tax [ROUNDS] [FILTER]: Kiln's Runner against a hand-written TorchSharp loop, MLP and LeNet-5 (TaxBenchmark.cs).
 if (args is ["tax", "parts", ..]) return TaxBenchmark.Parts(args[2..]);
+if (args is ["tax", "data", ..]) return TaxBenchmark.Data(args[2..]);
 if (args is ["tax", ..]) return TaxBenchmark.Run(args[1..]);
 // startup [RUNS]: kiln train from process start to the first training iteration (StartupBenchmark.cs).
 if (args is ["startup", ..]) return StartupBenchmark.Run(args[1..]);

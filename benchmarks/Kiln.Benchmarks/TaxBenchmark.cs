@@ -37,20 +37,37 @@ internal static class TaxBenchmark
 
         private long _last = Stopwatch.GetTimestamp();
 
+        private long _firstAllocated = -1;
+
         public void Mark()
         {
             long now = Stopwatch.GetTimestamp();
             Wall.Add(Stopwatch.GetElapsedTime(_last, now).TotalMilliseconds);
             _last = now;
+            long allocated = GC.GetAllocatedBytesForCurrentThread();
+            if (_firstAllocated < 0) _firstAllocated = allocated;
+            else AllocatedPerIter = [(double)(allocated - _firstAllocated) / (Wall.Count - 1)];
         }
 
-        public void Add(Times other) => Wall.AddRange(other.Wall);
+        /// <summary>Starts the next iteration's clock now (when something else ran since the last mark).</summary>
+        public void Restart() => _last = Stopwatch.GetTimestamp();
+
+        public void Add(Times other)
+        {
+            Wall.AddRange(other.Wall);
+            AllocatedPerIter.AddRange(other.AllocatedPerIter);
+        }
+
+        /// <summary>Managed bytes allocated per iteration on the training thread, one entry per run.</summary>
+        public List<double> AllocatedPerIter { get; private set; } = [];
     }
 
     private const int BatchSize = 64, Epochs = 2;
 
     public static int Run(string[] args)
     {
+        bool separate = args.Contains("--separate");
+        args = args.Where(a => a != "--separate").ToArray();
         int rounds = args.Length > 0 && int.TryParse(args[0], CultureInfo.InvariantCulture, out var r) ? r : 7;
         string? only = args.Length > 1 ? args[1] : null;
         using var host = BenchHost.Create();
@@ -59,8 +76,9 @@ internal static class TaxBenchmark
         int defaultThreads = torch.get_num_threads();
 
         Console.WriteLine($"MNIST sample ({data.Count} training digits), batch {BatchSize}, {Epochs} epochs = {Epochs * itersPerEpoch} " +
-            $"iterations per run, {rounds} measured rounds (+1 warm-up) per cell, hand-written and Kiln alternating, " +
-            $"{Environment.ProcessorCount} cores, load average {LoadAverage()}");
+            $"iterations per run, {rounds} measured rounds (+1 warm-up) per cell, " +
+            (separate ? "hand-written and Kiln runs alternating (ABBA)" : "a hand-written iteration after every Kiln iteration") +
+            $", {Environment.ProcessorCount} cores, load average {LoadAverage()}");
         Console.WriteLine();
         // Tiered JIT: the engine's code is compiled at tier 0 first and recompiled optimised after it has run a while;
         // two untimed runs of each kind let that settle before anything is measured.
@@ -68,7 +86,7 @@ internal static class TaxBenchmark
         for (int i = 0; i < 2; i++)
         {
             HandLoop("mlp", data, Epochs * itersPerEpoch);
-            KilnRun(host, "mlp", 1, i == 0, Epochs, itersPerEpoch);
+            PairedRun(host, "mlp", data, 1, i == 0, itersPerEpoch);
         }
         Console.WriteLine("| model | threads | loop | hand ms/iter | Kiln ms/iter | ratio | ratio range | mean ratio |");
         Console.WriteLine("|---|---:|---|---:|---:|---:|---:|---:|");
@@ -85,9 +103,10 @@ internal static class TaxBenchmark
             var paired = new List<double>();
             for (int round = 0; round <= rounds; round++)
             {
-                // ABBA order, so a drift in the machine's speed during a round affects both sides alike.
                 Times h, k;
-                if (round % 2 == 0)
+                if (!separate) (k, h) = PairedRun(host, model, data, threads, byEpoch, itersPerEpoch);
+                // ABBA order, so a drift in the machine's speed during a round affects both sides alike.
+                else if (round % 2 == 0)
                 {
                     h = HandLoop(model, data, Epochs * itersPerEpoch);
                     k = KilnRun(host, model, threads, byEpoch, Epochs, itersPerEpoch);
@@ -119,94 +138,223 @@ internal static class TaxBenchmark
 
     /// <summary>
     /// <c>tax parts [MODEL]</c>: where the difference comes from. The hand-written loop with Kiln's pieces swapped in
-    /// one at a time (data loader, data preprocessor, loss-mode forward and parse_losses, OptimWrapper), median ms per
-    /// iteration of each variant, so each step's cost is the difference to the row above.
+    /// one at a time (data loader, data preprocessor, loss-mode forward and parse_losses, OptimWrapper), then Kiln's
+    /// Runner without and with the default hooks. Each variant runs interleaved with the hand-written loop (one
+    /// iteration of each in turn), so its extra µs per iteration is the difference of their medians measured under
+    /// the same machine state; each step's cost is the difference to the row above.
     /// </summary>
     public static int Parts(string[] args)
     {
         string model = args.Length > 0 ? args[0] : "mlp";
-        int rounds = 3;
+        int rounds = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var r) ? r : 5;
         using var host = BenchHost.Create();
         var data = HandData.Load(RepoPaths.Mnist);
-        int iterations = Epochs * (data.Count / BatchSize + (data.Count % BatchSize == 0 ? 0 : 1));
+        int itersPerEpoch = data.Count / BatchSize + (data.Count % BatchSize == 0 ? 0 : 1);
+        int iterations = Epochs * itersPerEpoch;
         torch.set_num_threads(1);
         var loaderCfg = Config.Config.FromString($"""
             loader = dict(batch_size={BatchSize}, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=True),
                 dataset=dict(type='vision.MNIST', data_root=r'{RepoPaths.Mnist}', test_mode=False))
             """, ".py");
-        var names = new[] { "hand-written", "+ Kiln DataLoader", "+ ImgDataPreprocessor", "+ loss-mode forward, ParseLosses", "+ OptimWrapper.UpdateParams", "Kiln Runner, default_hooks all None", "Kiln Runner" };
-        var results = names.Select(_ => new Times()).ToArray();
+        var names = new[] { "+ Kiln DataLoader", "+ ImgDataPreprocessor", "+ loss-mode forward, ParseLosses", "+ OptimWrapper.UpdateParams", "Kiln Runner, default_hooks all None", "Kiln Runner" };
+        var extra = names.Select(_ => new List<double>()).ToArray();
+        var allocated = names.Select(_ => new List<double>()).ToArray();
+        var handMs = new List<double>();
         for (int round = 0; round <= rounds; round++)
         {
-            var runs = new Times[names.Length];
-            runs[0] = HandLoop(model, data, iterations);
-            for (int level = 1; level <= 4; level++) runs[level] = Hybrid(host, model, loaderCfg, level, iterations);
-            runs[5] = KilnRun(host, model, 1, true, Epochs, iterations / Epochs, defaultHooks: false);
-            runs[6] = KilnRun(host, model, 1, true, Epochs, iterations / Epochs);
-            if (round == 0) continue;
-            for (int i = 0; i < names.Length; i++) results[i].Add(runs[i]);
+            for (int v = 0; v < names.Length; v++)
+            {
+                Times variant, hand;
+                if (v < 4)
+                {
+                    using var h = new HandStepper(model, data);
+                    using var hybrid = new HybridStepper(host, model, loaderCfg, v + 1);
+                    (variant, hand) = (new Times(), new Times());
+                    for (int i = 0; i < iterations; i++)
+                    {
+                        variant.Restart();
+                        hybrid.Step();
+                        variant.Mark();
+                        hand.Restart();
+                        h.Step();
+                        hand.Mark();
+                    }
+                    variant.AllocatedPerIter.Add(hybrid.AllocatedBytes / (double)iterations);
+                }
+                else
+                {
+                    (variant, hand) = PairedRun(host, model, data, 1, true, itersPerEpoch, defaultHooks: v == 5);
+                    variant.AllocatedPerIter.Add(PairedHandHook.KilnAllocatedBytes / (double)iterations);
+                }
+                if (round == 0) continue;
+                extra[v].Add((Stats.Median(variant.Wall) - Stats.Median(hand.Wall)) * 1000);
+                allocated[v].AddRange(variant.AllocatedPerIter);
+                handMs.Add(Stats.Median(hand.Wall));
+            }
         }
-        Console.WriteLine($"{model}, 1 thread, {iterations} iterations per run, {rounds} rounds (+1 warm-up)");
+        Console.WriteLine($"{model}, 1 thread, {iterations} iterations per run, each variant interleaved with the hand-written loop, {rounds} rounds (+1 warm-up)");
         Console.WriteLine();
-        Console.WriteLine("| variant | median ms/iter | step µs |");
-        Console.WriteLine("|---|---:|---:|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"hand-written loop: median {Stats.Median(handMs):F3} ms per iteration"));
+        Console.WriteLine();
+        Console.WriteLine("| variant | µs over the hand loop (median of rounds) | step µs | managed bytes allocated per iteration |");
+        Console.WriteLine("|---|---:|---:|---:|");
         for (int i = 0; i < names.Length; i++)
         {
-            double wall = Stats.Median(results[i].Wall);
-            double dWall = i == 0 ? 0 : (wall - Stats.Median(results[i - 1].Wall)) * 1000;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {names[i]} | {wall:F3} | {dWall:F0} |"));
+            double over = Stats.Median(extra[i]);
+            double step = i == 0 ? over : over - Stats.Median(extra[i - 1]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {names[i]} | {over:F1} | {step:F1} | {Stats.Median(allocated[i]):F0} | {string.Join(" ", extra[i].Select(e => e.ToString("F0", CultureInfo.InvariantCulture)))}"));
         }
         return 0;
     }
 
-    private static Times Hybrid(IHost host, string modelName, Config.Config loaderCfg, int level, int iterations)
+    /// <summary>
+    /// <c>tax data</c>: the data path alone, µs per batch: the hand loop's shuffled index, index_select of images and
+    /// labels, against Kiln's DataLoader (DefaultSampler, the MNIST dataset's whole-batch read, the data samples) and
+    /// the label tensor a model builds from the data samples. Median over rounds of the mean over two epochs.
+    /// </summary>
+    public static int Data(string[] args)
     {
-        torch.manual_seed(0);
-        using var model = NewModel(modelName);
-        var preprocessor = new ImgDataPreprocessor([33.33], [78.57]);
-        model.train();
-        var optimizer = optim.SGD(model.parameters(), 0.01, momentum: 0.9);
-        var wrapper = new Optim.OptimWrapper(optimizer);
+        int rounds = args.Length > 0 && int.TryParse(args[0], CultureInfo.InvariantCulture, out var r) ? r : 15;
+        using var host = BenchHost.Create();
+        var data = HandData.Load(RepoPaths.Mnist);
+        torch.set_num_threads(1);
+        var loaderCfg = Config.Config.FromString($"""
+            loader = dict(batch_size={BatchSize}, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=True),
+                dataset=dict(type='vision.MNIST', data_root=r'{RepoPaths.Mnist}', test_mode=False))
+            """, ".py");
         using var loader = Runner.BuildDataloader((ConfigDict)loaderCfg.Dict["loader"]!, host.Services, seed: 0);
-        double lossSum = 0;
-        var times = new Times();
-        int done = 0;
-        while (done < iterations)
+        var generator = new Generator(0);
+        var hand = new List<double>();
+        var kiln = new List<double>();
+        var kilnLabels = new List<double>();
+        long sink = 0;
+        for (int round = 0; round <= rounds; round++)
         {
-            foreach (var batch in loader)
+            long start = Stopwatch.GetTimestamp();
+            int batches = 0;
+            for (int epoch = 0; epoch < Epochs; epoch++)
             {
-                if (done++ >= iterations) break;
-                using (var scope = NewDisposeScope())
+                using var perm = randperm(data.Count, generator: generator);
+                for (int first = 0; first < data.Count; first += BatchSize, batches++)
                 {
-                    Tensor x;
-                    if (level >= 2) x = preprocessor.Forward(batch, true).Inputs;
-                    else x = stack(batch.Inputs.Cast<Tensor>()).to(float32).sub_(33.33).div_(78.57);
-                    Tensor loss;
-                    if (level >= 3)
+                    using var scope = NewDisposeScope();
+                    var index = perm.narrow(0, first, Math.Min(BatchSize, data.Count - first));
+                    var x = data.Images.index_select(0, index);
+                    var y = data.Labels.index_select(0, index);
+                    sink += x.shape[0] + y.shape[0];
+                }
+            }
+            double handUs = Stopwatch.GetElapsedTime(start).TotalMicroseconds / batches;
+            foreach (bool labels in new[] { false, true })
+            {
+                start = Stopwatch.GetTimestamp();
+                batches = 0;
+                for (int epoch = 0; epoch < Epochs; epoch++)
+                {
+                    loader.Sampler.SetEpoch(epoch);
+                    foreach (var batch in loader)
                     {
-                        var losses = model.Forward(x, batch.DataSamples.Select(s => s!).ToList(), ForwardMode.Loss).Losses!;
-                        (loss, var logVars) = model.ParseLosses(losses);
-                        lossSum += logVars["loss"];
-                    }
-                    else
-                    {
-                        var y = tensor(batch.DataSamples.Select(s => s!.GtLabel!.Value).ToArray());
-                        loss = nn.functional.cross_entropy(model.Forward(x, Array.Empty<DataSample>(), ForwardMode.Tensor).Raw!, y);
-                        lossSum += loss.item<float>();
-                    }
-                    if (level >= 4) wrapper.UpdateParams(loss);
-                    else
-                    {
-                        optimizer.zero_grad();
-                        loss.backward();
-                        optimizer.step();
+                        using var scope = NewDisposeScope();
+                        batches++;
+                        sink += batch.Count;
+                        if (labels) sink += DataSample.GtLabelTensor(batch.DataSamples, "bench").shape[0];
+                        (batch.StackedInputs as Tensor)?.Dispose();
                     }
                 }
-                times.Mark();
+                double us = Stopwatch.GetElapsedTime(start).TotalMicroseconds / batches;
+                if (round > 0) (labels ? kilnLabels : kiln).Add(us);
             }
+            if (round > 0) hand.Add(handUs);
         }
-        GC.KeepAlive(lossSum);
-        return times;
+        GC.KeepAlive(sink);
+        foreach (var name in new[] { "mlp", "lenet5" })
+        {
+            using var m = NewModel(name);
+            var calls = new List<double>();
+            for (int round = 0; round < 5; round++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                for (int i = 0; i < 2000; i++) m.train();
+                calls.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds / 2000);
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: model.train() {Stats.Median(calls):F2} µs per call"));
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| data path, µs per batch of {BatchSize} | hand-written | Kiln DataLoader | + labels from data samples |\n|---|---:|---:|---:|\n| median of {rounds} rounds | {Stats.Median(hand):F1} | {Stats.Median(kiln):F1} | {Stats.Median(kilnLabels):F1} |"));
+        return 0;
+    }
+
+    /// <summary>The hand-written loop with Kiln's pieces up to <c>level</c> swapped in (see <see cref="Parts"/>), one iteration per <see cref="Step"/>.</summary>
+    private sealed class HybridStepper : IDisposable
+    {
+        private readonly BaseModel _model;
+        private readonly ImgDataPreprocessor _preprocessor = new([33.33], [78.57]);
+        private readonly optim.Optimizer _optimizer;
+        private readonly Optim.OptimWrapper _wrapper;
+        private readonly Data.DataLoader _loader;
+        private readonly int _level;
+        private IEnumerator<DataBatch>? _batches;
+        private double _lossSum;
+
+        public HybridStepper(IHost host, string modelName, Config.Config loaderCfg, int level)
+        {
+            torch.manual_seed(0);
+            _model = NewModel(modelName);
+            _model.train();
+            _optimizer = optim.SGD(_model.parameters(), 0.01, momentum: 0.9);
+            _wrapper = new Optim.OptimWrapper(_optimizer);
+            _loader = Runner.BuildDataloader((ConfigDict)loaderCfg.Dict["loader"]!, host.Services, seed: 0);
+            _level = level;
+        }
+
+        /// <summary>Managed bytes this stepper's iterations allocated.</summary>
+        public long AllocatedBytes { get; private set; }
+
+        public void Step()
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            using (var scope = NewDisposeScope())
+            {
+                if (_batches is null || !_batches.MoveNext())
+                {
+                    _batches?.Dispose();
+                    _batches = _loader.GetEnumerator();
+                    _batches.MoveNext();
+                }
+                var batch = _batches.Current;
+                var pre = _level >= 2 ? _preprocessor.Forward(batch, true) : null;
+                var x = pre?.Inputs ?? ((Tensor)batch.StackedInputs!).to(float32).sub_(33.33).div_(78.57);
+                Tensor loss;
+                if (_level >= 3)
+                {
+                    var losses = _model.Forward(x, pre!.DataSamples, ForwardMode.Loss).Losses!;
+                    (loss, var logVars) = _model.ParseLosses(losses);
+                    _lossSum += logVars["loss"];
+                }
+                else
+                {
+                    var y = DataSample.GtLabelTensor(batch.DataSamples, "hand");
+                    loss = nn.functional.cross_entropy(_model.Forward(x, Array.Empty<DataSample>(), ForwardMode.Tensor).Raw!, y);
+                    _lossSum += loss.item<float>();
+                }
+                if (_level >= 4) _wrapper.UpdateParams(loss);
+                else
+                {
+                    _optimizer.zero_grad();
+                    loss.backward();
+                    _optimizer.step();
+                }
+            }
+            AllocatedBytes += GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        public void Dispose()
+        {
+            _batches?.Dispose();
+            _loader.Dispose();
+            _optimizer.Dispose();
+            _model.Dispose();
+        }
     }
 
     private static string LoadAverage() =>
@@ -229,41 +377,76 @@ internal static class TaxBenchmark
     /// <summary>The hand-written loop. Returns the time of every iteration in ms.</summary>
     private static Times HandLoop(string modelName, HandData data, int iterations)
     {
-        torch.manual_seed(0);
-        using var model = NewModel(modelName);
-        model.train();
-        using var optimizer = optim.SGD(model.parameters(), 0.01, momentum: 0.9);
-        var generator = new Generator(0);
-        var empty = Array.Empty<DataSample>();
-        double lossSum = 0;
+        using var hand = new HandStepper(modelName, data);
         var times = new Times();
-        int done = 0;
-        while (done < iterations)
+        for (int i = 0; i < iterations; i++)
         {
-            using var perm = randperm(data.Count, generator: generator);
-            for (int start = 0; start < data.Count && done < iterations; start += BatchSize, done++)
-            {
-                using (var scope = NewDisposeScope())
-                {
-                    var index = perm.narrow(0, start, Math.Min(BatchSize, data.Count - start));
-                    var x = data.Images.index_select(0, index).to(float32).sub_(33.33).div_(78.57);
-                    var y = data.Labels.index_select(0, index);
-                    var logits = model.Forward(x, empty, ForwardMode.Tensor).Raw!;
-                    var loss = nn.functional.cross_entropy(logits, y);
-                    optimizer.zero_grad();
-                    loss.backward();
-                    optimizer.step();
-                    lossSum += loss.item<float>();
-                }
-                times.Mark();
-            }
+            hand.Step();
+            times.Mark();
         }
-        GC.KeepAlive(lossSum);
         return times;
     }
 
+    /// <summary>
+    /// The hand-written training loop one iteration at a time: a shuffled index per epoch (randperm), index_select of
+    /// images and labels, normalise, forward, cross-entropy, zero_grad, backward, step, the loss read back.
+    /// </summary>
+    internal sealed class HandStepper : IDisposable
+    {
+        private readonly BaseModel _model;
+        private readonly optim.Optimizer _optimizer;
+        private readonly HandData _data;
+        private readonly Generator _generator = new(0);
+        private readonly DataSample[] _empty = [];
+        private Tensor? _perm;
+        private int _start;
+
+        public HandStepper(string modelName, HandData data)
+        {
+            torch.manual_seed(0);
+            _model = NewModel(modelName);
+            _model.train();
+            _optimizer = optim.SGD(_model.parameters(), 0.01, momentum: 0.9);
+            _data = data;
+        }
+
+        public double LossSum { get; private set; }
+
+        public void Step()
+        {
+            if (_perm is null || _start >= _data.Count)
+            {
+                _perm?.Dispose();
+                _perm = randperm(_data.Count, generator: _generator).DetachFromDisposeScope();
+                _start = 0;
+            }
+            using (NewDisposeScope())
+            {
+                var index = _perm.narrow(0, _start, Math.Min(BatchSize, _data.Count - _start));
+                var x = _data.Images.index_select(0, index).to(float32).sub_(33.33).div_(78.57);
+                var y = _data.Labels.index_select(0, index);
+                var logits = _model.Forward(x, _empty, ForwardMode.Tensor).Raw!;
+                var loss = nn.functional.cross_entropy(logits, y);
+                _optimizer.zero_grad();
+                loss.backward();
+                _optimizer.step();
+                LossSum += loss.item<float>();
+            }
+            _start += BatchSize;
+        }
+
+        public void Dispose()
+        {
+            _perm?.Dispose();
+            _optimizer.Dispose();
+            _model.Dispose();
+            _generator.Dispose();
+        }
+    }
+
     /// <summary>The same training by Kiln's Runner from the bundled config. Returns the time of every iteration in ms.</summary>
-    private static Times KilnRun(IHost host, string model, int threads, bool byEpoch, int epochs, int itersPerEpoch, bool defaultHooks = true)
+    private static Times KilnRun(IHost host, string model, int threads, bool byEpoch, int epochs, int itersPerEpoch, bool defaultHooks = true,
+        HandStepper? paired = null)
     {
         using var tmp = new TempDir();
         var cfg = Config.Config.FromFile(Path.Combine(RepoPaths.VisionConfigs, "lenet5_mnist.py"));
@@ -285,15 +468,34 @@ internal static class TaxBenchmark
             log_processor = dict(by_epoch={(byEpoch ? "True" : "False")})
             default_hooks = {(defaultHooks ? $"dict(checkpoint=dict(type='CheckpointHook', interval={(byEpoch ? 1 : itersPerEpoch)}, by_epoch={(byEpoch ? "True" : "False")}))" : "dict(_delete_=True, runtime_info=None, timer=None, sampler_seed=None, logger=None, param_scheduler=None, checkpoint=None)")}
             env_cfg = dict(num_threads={threads})
-            custom_hooks = [dict(type='bench.IterTimeHook')]
+            custom_hooks = [{(paired is null ? "dict(type='bench.IterTimeHook')" : "dict(type='bench.PairedHandHook', priority='LOWEST')")}]
             """, ".py");
         cfg.MergeFromDict(overrides.Dict);
         cfg.MergeFromDict(Config.Config.ParseCfgOptions([$"work_dir={tmp.Path}", $"train_dataloader.dataset.data_root={RepoPaths.Mnist}"]));
         IterTimeHook.Clear();
+        PairedHandHook.Clear();
+        PairedHandHook.Hand = paired;
         using (var runner = Runner.FromConfig(cfg.Dict, host.Services, cfg.FileName, cfg.PrettyText))
             runner.Train();
         var times = new Times();
+        if (paired is not null)
+        {
+            times.Wall.AddRange(PairedHandHook.KilnMilliseconds);
+            PairedHandHook.Hand = null;
+            return times;
+        }
         times.Wall.AddRange(IterTimeHook.Milliseconds);
+        times.AllocatedPerIter.Add((double)IterTimeHook.AllocatedBytes / Math.Max(1, IterTimeHook.Milliseconds.Count - 1));
         return times;
+    }
+
+    /// <summary>One Kiln run with the hand-written loop interleaved (<see cref="PairedHandHook"/>): Kiln's and the hand loop's iteration times.</summary>
+    private static (Times Kiln, Times Hand) PairedRun(IHost host, string model, HandData data, int threads, bool byEpoch, int itersPerEpoch, bool defaultHooks = true)
+    {
+        using var hand = new HandStepper(model, data);
+        var kiln = KilnRun(host, model, threads, byEpoch, Epochs, itersPerEpoch, defaultHooks, paired: hand);
+        var handTimes = new Times();
+        handTimes.Wall.AddRange(PairedHandHook.HandMilliseconds);
+        return (kiln, handTimes);
     }
 }
