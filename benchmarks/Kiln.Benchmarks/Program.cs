@@ -34,7 +34,7 @@ if (args.Length > 0 && args[0] == "checkpoint")
 // dataloader [ROUNDS]: PNG pipeline batches/s with 0/1/2 workers, then memory over 20 epochs (DataLoaderBenchmark.cs).
 if (args.Length > 0 && args[0] == "dataloader")
     return DataLoaderBenchmark.Run(args[1..]);
-// tax [ROUNDS] [FILTER]: Kiln's Runner against a hand-written TorchSharp loop, MLP and LeNet-5 (TaxBenchmark.cs).
+// tax [ROUNDS] [FILTER] [--separate]: Kiln's Runner against a hand-written TorchSharp loop, MLP and LeNet-5; tax parts, tax data (TaxBenchmark.cs).
 if (args is ["tax", "parts", ..]) return TaxBenchmark.Parts(args[2..]);
 if (args is ["tax", "data", ..]) return TaxBenchmark.Data(args[2..]);
 if (args is ["tax", ..]) return TaxBenchmark.Run(args[1..]);
@@ -58,7 +58,9 @@ const string Usage = """
       hookoverhead [ROUNDS]  default hooks + logging against no hooks, µs per iteration (default 5 rounds)
       startup [RUNS]    kiln train from process start to the first training iteration (default 5 runs)
       suite             tax, startup, rss, hookoverhead, optimwrapper, checkpoint, dataloader, config in one run
-      tax [ROUNDS] [FILTER]  Runner against a hand-written TorchSharp loop: MLP and LeNet-5, 1/2 threads, epoch/iter
+      tax [ROUNDS] [FILTER] [--separate]  Runner against a hand-written TorchSharp loop (interleaved iterations; --separate: whole runs): MLP and LeNet-5, 1/2 threads, epoch/iter
+      tax parts [mlp|lenet5] [ROUNDS]  Kiln's pieces swapped into the hand loop one at a time, µs and bytes per iteration
+      tax data [ROUNDS]  the data path alone: hand index_select vs Kiln's DataLoader and label tensor, µs per batch
     """;
 string mode = args.Length > 0 ? args[0] : "memory";
 int? arg = args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out var n) ? n : null;
