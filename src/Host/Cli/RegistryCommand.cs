@@ -9,7 +9,8 @@ namespace Kiln.Cli;
 
 /// <summary>
 /// <c>kiln registry list [KIND] [--scope S]</c>: every registered component (REG-03, REG-11) with its registry, name,
-/// scope, implementing type and the plugin that registered it.
+/// scope, implementing type and the plugin that registered it. <c>kiln registry count [--save-path DIR]</c>: MMEngine's
+/// <c>count_registered_modules</c> (REG-11, <see cref="RegistryStatistics"/>).
 /// </summary>
 internal static class RegistryCommand
 {
@@ -50,8 +51,20 @@ internal static class RegistryCommand
                 TextTable.Write(output, rows);
             return 0;
         }));
+        var savePath = new Option<string?>("--save-path") { Description = $"Also write the result to DIR/{RegistryStatistics.FileName}.", HelpName = "DIR" };
+        var quiet = new Option<bool>("--quiet") { Description = "Only the file (or nothing): no per-registry lines, no summary." };
+        var count = new Command("count", "MMEngine's count_registered_modules: modules per registry and scope, grouped by implementing namespace.");
+        count.Options.Add(savePath);
+        count.Options.Add(quiet);
+        count.SetAction(parse => KilnCli.Guard(parse, plugins, debug, output, error, host =>
+        {
+            var tree = host.Services.GetRequiredService<PluginCatalog>().Tree;
+            RegistryStatistics.CountRegisteredModules(tree, parse.GetValue(savePath), verbose: !parse.GetValue(quiet), output.WriteLine);
+            return 0;
+        }));
         var command = new Command("registry", "Inspect the registries: what each scope registered.");
         command.Subcommands.Add(list);
+        command.Subcommands.Add(count);
         return command;
     }
 
