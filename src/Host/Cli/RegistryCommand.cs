@@ -74,7 +74,7 @@ internal static class RegistryCommand
         foreach (var field in typeof(Registries).GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral))
         {
             string display = (string)field.GetRawConstantValue()!;
-            string constant = ParameterBinder.SnakeCase(field.Name).ToUpperInvariant();
+            string constant = RegistryStatistics.RootName(display);
             if (string.Equals(given, display, StringComparison.OrdinalIgnoreCase) || string.Equals(given, constant, StringComparison.OrdinalIgnoreCase)
                 || string.Equals(given.Replace('_', ' '), display.Replace('_', ' '), StringComparison.OrdinalIgnoreCase))
                 return display;
