@@ -19,6 +19,9 @@ internal interface IHostRunnerContext : IRunnerContext
     /// </summary>
     void SaveCheckpoint(string directory, string fileName, bool saveOptimizer, bool saveParamScheduler, bool byEpoch, (int Epoch, int Iter) meta);
 
+    /// <summary>Closes the run's <c>&lt;timestamp&gt;.log</c>; later lines go to the console only (LoggerHook's <c>keep_local=False</c>).</summary>
+    void CloseLogFile();
+
     /// <summary>Builds a component from a registry in the Runner's default scope (EMAHook's <c>ema_type</c>).</summary>
     T Build<T>(string registry, Config.ConfigDict cfg, string keyPath, IReadOnlyDictionary<string, object?>? defaultArgs = null) where T : class;
 }

@@ -8,11 +8,35 @@ namespace Kiln.Hooks;
 /// MMEngine's <c>LoggerHook</c>: every <see cref="Interval"/> iterations writes the log line the
 /// <c>LogProcessor</c> formats, and after each validation the epoch summary. Each logged tag also goes, as one
 /// JSON line, to <c>&lt;log_dir&gt;/vis_data/scalars.json</c> and <c>&lt;timestamp&gt;.json</c>, as MMEngine's
-/// <c>LocalVisBackend</c> writes them. Not built yet (issue 7): <c>out_dir</c>, <c>keep_local</c>, other backends.
+/// <c>LocalVisBackend</c> writes them. With <c>out_dir</c>, after the run the log dir's files ending with one of
+/// <c>out_suffix</c> are copied to <c>out_dir/&lt;work_dir's last folder&gt;/</c> (same relative paths) and, with
+/// <c>keep_local=False</c>, removed from the log dir. <c>out_dir</c> is a local folder: remote storage backends are
+/// not built.
 /// </summary>
 [Register(Registries.Hooks)]
-public sealed class LoggerHook(int interval = 10, bool ignoreLast = true, int intervalExpName = 1000, bool logMetricByEpoch = true) : Hook
+public sealed class LoggerHook(int interval = 10, bool ignoreLast = true, int intervalExpName = 1000, bool logMetricByEpoch = true,
+    string? outDir = null, object? outSuffix = null, bool keepLocal = true) : Hook
 {
+    /// <summary>MMEngine's default <c>out_suffix</c> (its <c>'yaml'</c> has no dot).</summary>
+    public static readonly IReadOnlyList<string> DefaultOutSuffix = [".json", ".log", ".py", "yaml"];
+
+    /// <summary>Where the logs are copied after the run (null: they stay in the log dir only).</summary>
+    public string? OutDir { get; } = outDir is not null && outDir.Contains("://", StringComparison.Ordinal)
+        ? throw new KilnException($"LoggerHook.out_dir '{outDir}' is a URI; only local folders are supported (remote storage backends are not built).")
+        : outDir;
+
+    /// <summary>The file endings copied to <see cref="OutDir"/>.</summary>
+    public IReadOnlyList<string> OutSuffix { get; } = outSuffix switch
+    {
+        null => DefaultOutSuffix,
+        string one => [one],
+        IEnumerable<object?> many when many.All(m => m is string) => many.Cast<string>().ToList(),
+        _ => throw new KilnException($"LoggerHook.out_suffix should be a string or a tuple of strings, but got {Config.ConfigFormatter.Format(outSuffix)}."),
+    };
+
+    public bool KeepLocal { get; } = keepLocal;
+
+    private string? _outDir;
 
     public int Interval { get; } = interval > 0 ? interval : throw new KilnException($"LoggerHook.interval must be positive, got {interval}.");
 
@@ -59,6 +83,41 @@ public sealed class LoggerHook(int interval = 10, bool ignoreLast = true, int in
     {
         var (_, line) = Processor(runner).GetLogAfterEpoch(runner, runner.DataloaderLength("test") - 1, "test");
         runner.Logger.LogInformation("{Line}", line);
+    }
+
+    /// <summary>MMEngine: the final out_dir is <c>out_dir</c> joined with the last folder of <c>work_dir</c>.</summary>
+    public override void BeforeRun(IRunnerContext runner)
+    {
+        if (OutDir is null) return;
+        _outDir = Path.Combine(OutDir, Path.GetFileName(Path.TrimEndingDirectorySeparator(runner.WorkDir)));
+        runner.Logger.LogInformation("Text logs will be saved to {OutDir} after the training process.", _outDir);
+    }
+
+    /// <summary>
+    /// MMEngine's <c>after_run</c>: copies the log dir's files with an <c>out_suffix</c> ending (recursively) to the
+    /// out dir and, with <c>keep_local=False</c>, closes the log file and the local scalar files (a later line opens
+    /// them again, as MMEngine's per-line open does) and removes the copied files. (MMEngine also closes the whole
+    /// visualizer here; Kiln's LocalVisBackend flushes every line, so the copies are complete without it.)
+    /// </summary>
+    public override void AfterRun(IRunnerContext runner)
+    {
+        if (_outDir is null) return;
+        var copied = new List<string>();
+        foreach (string local in Directory.EnumerateFiles(runner.LogDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            string relative = Path.GetRelativePath(runner.LogDir, local);
+            if (!OutSuffix.Any(suffix => relative.EndsWith(suffix, StringComparison.Ordinal))) continue;
+            string target = Path.Combine(_outDir, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(local, target, overwrite: true);
+            copied.Add(local);
+            runner.Logger.LogInformation("The file {Local} has been uploaded to {Target}.", local, target);
+        }
+        if (KeepLocal) return;
+        (runner as IHostRunnerContext)?.CloseLogFile();
+        foreach (var (_, backend) in runner.Visualizer?.Backends ?? [])
+            if (backend is Visualization.LocalVisBackend local) local.Close();
+        foreach (string local in copied) File.Delete(local);
     }
 
     private static Logging.LogProcessor Processor(IRunnerContext runner) =>

@@ -113,6 +113,8 @@ public partial class Runner : IHostRunnerContext, IDisposable
 
     ISampler? IHostRunnerContext.TrainSampler => _trainLoop?.Dataloader.Sampler;
 
+    void IHostRunnerContext.CloseLogFile() => _logFile.Dispose();
+
     public int DataloaderLength(string mode) => mode switch
     {
         "train" => _trainLoop?.Dataloader.Count,

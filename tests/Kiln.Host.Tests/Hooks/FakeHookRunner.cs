@@ -38,6 +38,11 @@ internal sealed class FakeHookRunner(string workDir) : IHostRunnerContext
     public LogProcessor LogProcessor { get; } = new();
     public string? ScalarSaveFile => null;
     public Kiln.Datasets.ISampler? TrainSampler => null;
+
+    void IHostRunnerContext.CloseLogFile()
+    {
+        // the fake writes no log file
+    }
     public IReadOnlyList<Kiln.Optim.Schedulers.ParamScheduler> ParamSchedulers => [];
 
     public void SaveCheckpoint(string directory, string fileName, bool saveOptimizer = true, bool saveParamScheduler = true, bool byEpoch = true) =>
