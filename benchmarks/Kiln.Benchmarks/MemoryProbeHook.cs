@@ -12,10 +12,8 @@ namespace Kiln.Benchmarks;
 [Register(Registries.Hooks)]
 public sealed class MemoryProbeHook : Hook
 {
-    public static List<(int Epoch, double RssMiB, double ManagedMiB, long LiveTensors)> Samples { get; } = [];
-
-    /// <summary>The managed heap's committed memory (part of RSS) at each sample, MiB.</summary>
-    public static List<double> CommittedMiB { get; } = [];
+    /// <summary>Each sample; <c>CommittedMiB</c> is the memory the garbage collector holds from the OS (part of RSS).</summary>
+    public static List<(int Epoch, double RssMiB, double ManagedMiB, double CommittedMiB, long LiveTensors)> Samples { get; } = [];
 
     /// <summary>Iteration counts after which to sample (then <c>Epoch</c> in <see cref="Samples"/> holds the iteration).</summary>
     public static HashSet<int> IterMarks { get; } = [];
@@ -38,8 +36,7 @@ public sealed class MemoryProbeHook : Hook
         GC.WaitForPendingFinalizers();
         GC.Collect();
         using var process = Process.GetCurrentProcess();
-        CommittedMiB.Add(GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0);
         Samples.Add((at, process.WorkingSet64 / 1048576.0, GC.GetTotalMemory(false) / 1048576.0,
-            DisposeScopeManager.Statistics.ThreadTotalLiveCount));
+            GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0, DisposeScopeManager.Statistics.ThreadTotalLiveCount));
     }
 }

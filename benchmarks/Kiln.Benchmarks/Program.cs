@@ -92,7 +92,7 @@ Console.WriteLine($"LeNet-5 on 8,000 MNIST digits, batch 64 (125 iterations/epoc
 Console.WriteLine();
 Console.WriteLine("| epoch | RSS (MiB) | managed heap (MiB) | live tensors |");
 Console.WriteLine("|---:|---:|---:|---:|");
-foreach (var (epoch, rss, managed, live) in MemoryProbeHook.Samples)
+foreach (var (epoch, rss, managed, _, live) in MemoryProbeHook.Samples)
     Console.WriteLine($"| {epoch} | {rss:F1} | {managed:F1} | {live} |");
 var s = MemoryProbeHook.Samples;
 if (s.Count >= 3)

@@ -20,7 +20,6 @@ internal static class RssBenchmark
         int iterations = args.Length > 0 && int.TryParse(args[0], CultureInfo.InvariantCulture, out var n) ? n : 20000;
         string model = args.Length > 1 ? args[1] : "lenet5";
         MemoryProbeHook.Samples.Clear();
-        MemoryProbeHook.CommittedMiB.Clear();
         MemoryProbeHook.IterMarks.Clear();
         foreach (var mark in new[] { 1000, 2000, 5000, 10000, 20000, iterations })
             if (mark <= iterations) MemoryProbeHook.IterMarks.Add(mark);
@@ -49,11 +48,8 @@ internal static class RssBenchmark
         Console.WriteLine();
         Console.WriteLine("| after iteration | RSS (MiB) | managed heap (MiB) | GC committed (MiB) | live tensors |");
         Console.WriteLine("|---:|---:|---:|---:|---:|");
-        for (int i = 0; i < MemoryProbeHook.Samples.Count; i++)
-        {
-            var (iter, rss, managed, live) = MemoryProbeHook.Samples[i];
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {iter} | {rss:F1} | {managed:F1} | {MemoryProbeHook.CommittedMiB[i]:F1} | {live} |"));
-        }
+        foreach (var (iter, rss, managed, committed, live) in MemoryProbeHook.Samples)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {iter} | {rss:F1} | {managed:F1} | {committed:F1} | {live} |"));
         var s = MemoryProbeHook.Samples;
         if (s.Count >= 2)
         {

@@ -37,29 +37,17 @@ internal static class TaxBenchmark
 
         private long _last = Stopwatch.GetTimestamp();
 
-        private long _firstAllocated = -1;
-
         public void Mark()
         {
             long now = Stopwatch.GetTimestamp();
             Wall.Add(Stopwatch.GetElapsedTime(_last, now).TotalMilliseconds);
             _last = now;
-            long allocated = GC.GetAllocatedBytesForCurrentThread();
-            if (_firstAllocated < 0) _firstAllocated = allocated;
-            else AllocatedPerIter = [(double)(allocated - _firstAllocated) / (Wall.Count - 1)];
         }
 
         /// <summary>Starts the next iteration's clock now (when something else ran since the last mark).</summary>
         public void Restart() => _last = Stopwatch.GetTimestamp();
 
-        public void Add(Times other)
-        {
-            Wall.AddRange(other.Wall);
-            AllocatedPerIter.AddRange(other.AllocatedPerIter);
-        }
-
-        /// <summary>Managed bytes allocated per iteration on the training thread, one entry per run.</summary>
-        public List<double> AllocatedPerIter { get; private set; } = [];
+        public void Add(Times other) => Wall.AddRange(other.Wall);
     }
 
     private const int BatchSize = 64, Epochs = 2;
@@ -165,6 +153,7 @@ internal static class TaxBenchmark
             for (int v = 0; v < names.Length; v++)
             {
                 Times variant, hand;
+                double bytes;
                 if (v < 4)
                 {
                     using var h = new HandStepper(model, data);
@@ -179,16 +168,16 @@ internal static class TaxBenchmark
                         h.Step();
                         hand.Mark();
                     }
-                    variant.AllocatedPerIter.Add(hybrid.AllocatedBytes / (double)iterations);
+                    bytes = hybrid.AllocatedBytes / (double)iterations;
                 }
                 else
                 {
                     (variant, hand) = PairedRun(host, model, data, 1, true, itersPerEpoch, defaultHooks: v == 5);
-                    variant.AllocatedPerIter.Add(PairedHandHook.KilnAllocatedBytes / (double)iterations);
+                    bytes = PairedHandHook.KilnAllocatedBytes / (double)iterations;
                 }
                 if (round == 0) continue;
                 extra[v].Add((Stats.Median(variant.Wall) - Stats.Median(hand.Wall)) * 1000);
-                allocated[v].AddRange(variant.AllocatedPerIter);
+                allocated[v].Add(bytes);
                 handMs.Add(Stats.Median(hand.Wall));
             }
         }
@@ -267,18 +256,6 @@ internal static class TaxBenchmark
             if (round > 0) hand.Add(handUs);
         }
         GC.KeepAlive(sink);
-        foreach (var name in new[] { "mlp", "lenet5" })
-        {
-            using var m = NewModel(name);
-            var calls = new List<double>();
-            for (int round = 0; round < 5; round++)
-            {
-                long t0 = Stopwatch.GetTimestamp();
-                for (int i = 0; i < 2000; i++) m.train();
-                calls.Add(Stopwatch.GetElapsedTime(t0).TotalMicroseconds / 2000);
-            }
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: model.train() {Stats.Median(calls):F2} µs per call"));
-        }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| data path, µs per batch of {BatchSize} | hand-written | Kiln DataLoader | + labels from data samples |\n|---|---:|---:|---:|\n| median of {rounds} rounds | {Stats.Median(hand):F1} | {Stats.Median(kiln):F1} | {Stats.Median(kilnLabels):F1} |"));
         return 0;
@@ -485,7 +462,6 @@ internal static class TaxBenchmark
             return times;
         }
         times.Wall.AddRange(IterTimeHook.Milliseconds);
-        times.AllocatedPerIter.Add((double)IterTimeHook.AllocatedBytes / Math.Max(1, IterTimeHook.Milliseconds.Count - 1));
         return times;
     }
 
