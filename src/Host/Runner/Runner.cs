@@ -231,7 +231,7 @@ public partial class Runner : IHostRunnerContext, IDisposable
 
     /// <summary>
     /// MMEngine's <c>_log_env</c>: a "System environment:" block (OS, .NET, CPU count, CUDA, TorchSharp and libtorch
-    /// versions, Kiln, the loaded plugins) and a "Runtime environment:" block (the <c>env_cfg</c> entries as given, the
+    /// versions, Kiln, the .NET runtime's memory settings, the loaded plugins) and a "Runtime environment:" block (the <c>env_cfg</c> entries as given, the
     /// seed, determinism, libtorch's threads, the launcher, whether distributed, and the world size as MMEngine's
     /// "GPU number"), between 60-dash lines; then the config.
     /// </summary>
@@ -248,6 +248,7 @@ public partial class Runner : IHostRunnerContext, IDisposable
         system.Add(("TorchSharp", typeof(torch).Assembly.GetName().Version));
         system.Add(("libtorch", torch.__version__));
         system.Add(("Kiln", KilnVersion.Current));
+        system.Add((".NET runtime", DotNetRuntimeSettings.Describe()));
         system.Add(("Plugins", plugins is null || plugins.Plugins.Count == 0 ? "none"
             : string.Join(", ", plugins.Plugins.Select(p => $"{p.Name} {p.Version} (scope {p.Scope})"))));
 
