@@ -92,8 +92,8 @@ Console.WriteLine($"LeNet-5 on 8,000 MNIST digits, batch 64 (125 iterations/epoc
 Console.WriteLine();
 Console.WriteLine("| epoch | RSS (MiB) | managed heap (MiB) | live tensors |");
 Console.WriteLine("|---:|---:|---:|---:|");
-foreach (var (epoch, rss, managed, _, live) in MemoryProbeHook.Samples)
-    Console.WriteLine($"| {epoch} | {rss:F1} | {managed:F1} | {live} |");
+foreach (var sample in MemoryProbeHook.Samples)
+    Console.WriteLine($"| {sample.Epoch} | {sample.RssMiB:F1} | {sample.ManagedMiB:F1} | {sample.LiveTensors} |");
 var s = MemoryProbeHook.Samples;
 if (s.Count >= 3)
 {
