@@ -10,7 +10,10 @@ namespace Kiln;
 /// </summary>
 public static class DotNetRuntimeSettings
 {
-    /// <summary>The GC's gen-0 budget cap in bytes; 0 where the runtime's default (sized from the L3 cache) applies.</summary>
+    /// <summary>
+    /// The gen-0 budget cap in bytes that the GC applies: the configured one, else the runtime's default, which it sizes
+    /// from the L3 cache (16 MiB on a 32 MiB L3); 0 on a runtime that does not report it.
+    /// </summary>
     public static long Gen0MaxBudget =>
         GC.GetConfigurationVariables().TryGetValue("GCGen0MaxBudget", out var value) ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : 0;
 
@@ -43,7 +46,7 @@ public static class DotNetRuntimeSettings
         long cap = Gen0MaxBudget;
         string budget = cap > 0
             ? string.Create(CultureInfo.InvariantCulture, $"gen-0 budget at most {(cap % 1048576 == 0 ? $"{cap / 1048576} MiB" : $"{cap / 1024.0:0.#} KiB")}")
-            : "gen-0 budget from the L3 cache";
+            : "gen-0 budget not reported";
         return $"{(server ? "server" : "workstation")} GC, {(concurrent ? "concurrent" : "non-concurrent")}, {budget}; tiered PGO {(TieredPgo ? "on" : "off")}";
     }
 }
