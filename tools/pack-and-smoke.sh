@@ -2,8 +2,8 @@
 # Install-as-a-tool smoke test (issue 13, "Show it" 0), from a clone:
 #   1. dotnet pack: the `kiln` .NET tool package and one NuGet package per bundled plugin, into a temporary feed;
 #   2. dotnet tool install --tool-path <tmp> --add-source <feed> kiln;
-#   3. from another directory, `kiln train` the bundled LeNet-5 config (one epoch) and check its checkpoint and
-#      validation accuracy;
+#   3. from another directory, `kiln train` the bundled LeNet-5 config (one epoch) and check its checkpoint, its
+#      validation accuracy and that it ran with kiln's runtime settings (the start-up log's ".NET runtime:" line);
 #   4. `kiln plugins install <package.nupkg>` of a plugin with a private dependency (the test fixture plugin), and
 #      `kiln plugins list` loads it from the user plugins folder (KILN_PLUGINS).
 # Needs the .NET 10 SDK and about 1.5 GB of temporary disk (the tool carries libtorch: a ~210 MB package).
@@ -36,6 +36,9 @@ cd "$work/elsewhere"
 [ -f run/epoch_1.pth ] || { echo "no run/epoch_1.pth after training" >&2; exit 1; }
 grep -E "Epoch\(val\) \[1\]\[[0-9]+/[0-9]+\].*accuracy/top1: " train.log >/dev/null \
   || { echo "no validation accuracy in the training log" >&2; exit 1; }
+# The packed tool keeps kiln's runtimeconfig.json settings (issue 12: a long run's memory settles early).
+grep -F ".NET runtime: workstation GC, concurrent, gen-0 budget at most 4 MiB; tiered PGO off" train.log >/dev/null \
+  || { echo "the installed tool does not run with kiln's runtime settings (gen-0 cap, tiered PGO off)" >&2; exit 1; }
 
 step "kiln plugins install a plugin package into the user plugins folder"
 export KILN_PLUGINS=$work/user-plugins
