@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Reflection;
 using System.Runtime.CompilerServices;
 using Kiln.Hosting;
 using Kiln.Registry;
@@ -71,9 +70,8 @@ internal static class RegistryCommand
     /// <summary>A registry named as MMEngine's display name or root.py's constant, case-insensitively.</summary>
     internal static string ResolveKind(string given)
     {
-        foreach (var field in typeof(Registries).GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral))
+        foreach (string display in Registries.All)
         {
-            string display = (string)field.GetRawConstantValue()!;
             string constant = RegistryStatistics.RootName(display);
             if (string.Equals(given, display, StringComparison.OrdinalIgnoreCase) || string.Equals(given, constant, StringComparison.OrdinalIgnoreCase)
                 || string.Equals(given.Replace('_', ' '), display.Replace('_', ' '), StringComparison.OrdinalIgnoreCase))

@@ -14,8 +14,10 @@ public static class DotNetRuntimeSettings
     /// The gen-0 budget cap in bytes that the GC applies: the configured one, else the runtime's default, which it sizes
     /// from the L3 cache (16 MiB on a 32 MiB L3); 0 on a runtime that does not report it.
     /// </summary>
-    public static long Gen0MaxBudget =>
-        GC.GetConfigurationVariables().TryGetValue("GCGen0MaxBudget", out var value) ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : 0;
+    public static long Gen0MaxBudget => Gen0MaxBudgetOf(GC.GetConfigurationVariables());
+
+    private static long Gen0MaxBudgetOf(IReadOnlyDictionary<string, object> gc) =>
+        gc.TryGetValue("GCGen0MaxBudget", out var value) ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : 0;
 
     /// <summary>
     /// Whether tiered PGO is on: <c>DOTNET_TieredPGO</c> (or <c>COMPlus_TieredPGO</c>) where set, as the runtime reads it
@@ -43,7 +45,7 @@ public static class DotNetRuntimeSettings
         var gc = GC.GetConfigurationVariables();
         bool server = gc.TryGetValue("ServerGC", out var s) && s is true;
         bool concurrent = gc.TryGetValue("ConcurrentGC", out var c) && c is true;
-        long cap = Gen0MaxBudget;
+        long cap = Gen0MaxBudgetOf(gc);
         string budget = cap > 0
             ? string.Create(CultureInfo.InvariantCulture, $"gen-0 budget at most {(cap % 1048576 == 0 ? $"{cap / 1048576} MiB" : $"{cap / 1024.0:0.#} KiB")}")
             : "gen-0 budget not reported";
